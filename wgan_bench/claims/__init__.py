@@ -1,0 +1,1 @@
+"""Claims: declarative checks over stored result tables (DESIGN §5). No TensorFlow, no eval."""

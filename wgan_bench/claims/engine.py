@@ -1,0 +1,135 @@
+"""Evaluate an experiment's claims on its stored tables: PASS, FAIL or INCONCLUSIVE."""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from .select import aggregate, finished_history, metric_series, per_seed
+
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+
+
+@dataclass
+class Outcome:
+    claim_id: str
+    status: str
+    measured: float
+    op: str
+    threshold: float
+    detail: str
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def _fmt(x: float) -> str:
+    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4g}"
+
+
+def _seed_list(values: pd.Series) -> str:
+    return ", ".join(f"s{s}={_fmt(v)}" for s, v in values.items())
+
+
+def _required(min_seeds, n: int) -> int:
+    return n if min_seeds == "all" else int(min_seeds)
+
+
+def _threshold(c, history) -> tuple:
+    vals = per_seed(history, c.variant, c).dropna()
+    if not len(vals):
+        return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"
+    measured = aggregate(vals, c.aggregate)
+    if c.abs:
+        measured = abs(measured)
+    status = PASS if OPS[c.op](measured, c.value) else FAIL
+    label = f"|{c.aggregate}|" if c.abs else c.aggregate
+    return status, measured, c.value, f"{label} over {len(vals)} seeds of {c.variant}: {_seed_list(vals)}"
+
+
+def _comparison(c, history) -> tuple:
+    a, b = per_seed(history, c.a, c).dropna(), per_seed(history, c.b, c).dropna()
+    rhs = f"{_fmt(c.factor)}·{c.b}" + (f" + {_fmt(c.margin)}" if c.margin else "")
+    if not c.per_seed:
+        if not len(a) or not len(b):
+            return INCONCLUSIVE, float("nan"), float("nan"), "missing runs"
+        va, vb = aggregate(a, c.aggregate), aggregate(b, c.aggregate)
+        bound = c.factor * vb + c.margin
+        status = PASS if OPS[c.op](va, bound) else FAIL
+        return status, va, bound, f"{c.aggregate} {c.a}={_fmt(va)} vs {rhs}={_fmt(bound)}"
+    seeds = sorted(set(a.index) & set(b.index))
+    if not seeds:
+        return INCONCLUSIVE, float("nan"), float("nan"), "no paired seeds"
+    ok = [s for s in seeds if OPS[c.op](a[s], c.factor * b[s] + c.margin)]
+    need = _required(c.min_seeds, len(seeds))
+    detail = f"{c.a} {c.op} {rhs} in {len(ok)}/{len(seeds)} seeds; " + "; ".join(
+        f"s{s}: {_fmt(a[s])} vs {_fmt(b[s])}" for s in seeds)
+    return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail
+
+
+def _order(c, history) -> tuple:
+    per = [per_seed(history, v, c).dropna() for v in c.variants]
+    seeds = sorted(set.intersection(*(set(p.index) for p in per)))
+    if not seeds:
+        return INCONCLUSIVE, float("nan"), float("nan"), "no seed has every variant"
+    cmp = operator.lt if c.direction == "increasing" else operator.gt
+    ok = [s for s in seeds if all(cmp(per[i][s], per[i + 1][s]) for i in range(len(per) - 1))]
+    need = _required(c.min_seeds, len(seeds))
+    sign = " < " if c.direction == "increasing" else " > "
+    detail = f"{sign.join(c.variants)} in {len(ok)}/{len(seeds)} seeds; " + "; ".join(
+        f"s{s}: " + sign.join(_fmt(p[s]) for p in per) for s in seeds)
+    return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail
+
+
+def _relation(c, history) -> tuple:
+    x = metric_series(history, c.variant, c.metric, c.layer)
+    stats = {}
+    for seed, g in x.groupby("seed"):
+        g = g.sort_values("step")
+        if c.stat == "spearman":
+            y = metric_series(history, c.variant, c.metric_y, None)
+            y = y[y["seed"] == seed].set_index("step")["value"]
+            joined = g.set_index("step")["value"].to_frame("x").join(y.rename("y"), how="inner").dropna()
+            if len(joined) >= 3:
+                stats[int(seed)] = float(spearmanr(joined["x"], joined["y"]).statistic)
+        else:
+            s = g.set_index("step")["value"]
+            pick = lambda step: s.iloc[int(np.argmin(np.abs(s.index.to_numpy() - step)))]
+            stats[int(seed)] = float(np.log10(abs(pick(c.step_to))) - np.log10(abs(pick(c.step_from))))
+    vals = pd.Series(stats, dtype=float).dropna()
+    if not len(vals):
+        return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"
+    measured = aggregate(vals, c.aggregate)
+    status = PASS if OPS[c.op](measured, c.value) else FAIL
+    return status, measured, c.value, f"{c.aggregate} {c.stat} over {len(vals)} seeds: {_seed_list(vals)}"
+
+
+CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "relation": _relation}
+
+
+def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Outcome]:
+    """Evaluate every claim of experiment `spec` on the stored tables."""
+    hist = finished_history(runs, history)
+    out = []
+    for claim in spec.claims:
+        c = claim.check
+        try:
+            status, measured, threshold, detail = CHECKS[c.kind](c, hist)
+        except ValueError as exc:
+            status, measured, threshold, detail = INCONCLUSIVE, float("nan"), float("nan"), str(exc)
+        if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
+            status = INCONCLUSIVE
+        op = ">=" if c.kind in ("order",) or getattr(c, "per_seed", False) else c.op
+        out.append(Outcome(claim.id, status, measured, op, threshold, detail))
+    return out
+
+
+def outcomes_frame(outcomes: list[Outcome]) -> pd.DataFrame:
+    return pd.DataFrame([o.as_row() for o in outcomes],
+                        columns=["claim_id", "status", "measured", "op", "threshold", "detail"])

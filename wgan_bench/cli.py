@@ -1,0 +1,162 @@
+"""`wgan-bench` command line (DESIGN §2): list, validate, run, report, check.
+
+Exit codes: 0 success; 1 a run crashed, a regression, or a failed check; 2 bad input.
+User errors print one line per problem (file: field: message) and no traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import UserError, problem
+
+EXPERIMENTS_DIR = "experiments"
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected comma-separated integers, e.g. 0,1,2") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wgan-bench", description="Reproduce the WGAN papers' claims by running them.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="experiments, their paper source, variants and claims")
+
+    v = sub.add_parser("validate", help="check experiment files against the schema")
+    v.add_argument("files", nargs="+", metavar="FILE")
+
+    r = sub.add_parser("run", help="train every variant x seed, store tables, print claims")
+    r.add_argument("files", nargs="+", metavar="FILE")
+    r.add_argument("--profile", default="quick", help="named scale profile (default: quick)")
+    r.add_argument("--seeds", type=_seeds, help="comma-separated seeds, overriding the profile's")
+    r.add_argument("--variant", action="append", dest="variants", metavar="NAME", help="run only this variant (repeatable)")
+    r.add_argument("--set", action="append", dest="overrides", default=[], metavar="PATH=VALUE",
+                   help="override a config field for every run, e.g. train.steps=20 (repeatable)")
+    r.add_argument("--results", default="results", metavar="DIR", help="result store root (default: results)")
+    r.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    r.add_argument("--executor", default="local", choices=["local", "ray"])
+    r.add_argument("--force", action="store_true", help="rerun runs already stored")
+
+    rep = sub.add_parser("report", help="figures and reports/README.md from stored tables (no training)")
+    rep.add_argument("--results", default="results", metavar="DIR")
+    rep.add_argument("--out", default="reports", metavar="DIR")
+    rep.add_argument("--experiment", action="append", dest="experiments", metavar="NAME")
+
+    c = sub.add_parser("check", help="CI regression gate: fresh results against committed baselines")
+    c.add_argument("--results", default=None, metavar="DIR",
+                   help="fresh results to check (default: run each experiment's ci/quick profile into a temp folder)")
+    c.add_argument("--baseline", default="results", metavar="DIR")
+    c.add_argument("--experiment", action="append", dest="experiments", metavar="NAME")
+    return p
+
+
+def _experiment_files(names: list[str] | None) -> list[str] | None:
+    if not names:
+        return None
+    from pathlib import Path
+
+    files = []
+    for name in names:
+        path = Path(EXPERIMENTS_DIR) / f"{name}.yaml"
+        if not path.is_file():
+            raise UserError(problem("--experiment", name, f"no experiment file {path}"))
+        files.append(str(path))
+    return files
+
+
+def cmd_list(args, console) -> int:
+    from rich.table import Table
+
+    from .config.loader import discover
+
+    table = Table(title="wgan-bench experiments", show_lines=True)
+    for col in ("experiment", "source", "variants", "profiles", "claims"):
+        table.add_column(col)
+    for exp in discover(root=EXPERIMENTS_DIR):
+        s = exp.spec
+        table.add_row(f"[bold]{s.name}[/bold]\n{s.title}", s.source, "\n".join(s.variants),
+                      "\n".join(s.profiles), "\n".join(c.id for c in s.claims))
+    console.print(table)
+    return 0
+
+
+def cmd_validate(args, console) -> int:
+    from .config.loader import load_experiment
+
+    problems = []
+    for f in args.files:
+        try:
+            load_experiment(f)
+            console.print(f"{f}: ok")
+        except UserError as err:
+            problems += err.problems
+    if problems:
+        raise UserError(problems)
+    return 0
+
+
+def cmd_run(args, console) -> int:
+    from .claims.table import print_claims
+    from .config.loader import discover
+    from .runner.execute import RunRequest, run_experiments
+
+    experiments = discover(args.files)
+    req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
+                     results=args.results, jobs=args.jobs, executor=args.executor, force=args.force)
+    outcomes = run_experiments(experiments, req, console)
+    code = 0
+    for out in outcomes:
+        print_claims(console, out.experiment.spec, out.claims, f"{out.store.dir}")
+        for line in out.failed_runs:
+            console.print(f"[red]run failed[/red] {out.experiment.name}/{line}")
+            code = 1
+    return code
+
+
+def cmd_report(args, console) -> int:
+    from .report.build import build_report
+
+    written = build_report(args.results, args.out, args.experiments, experiments_dir=EXPERIMENTS_DIR)
+    for path in written:
+        console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_check(args, console) -> int:
+    from .claims.regression import run_check
+
+    return run_check(_experiment_files(args.experiments), args.baseline, args.results, console,
+                     experiments_dir=EXPERIMENTS_DIR)
+
+
+COMMANDS = {"list": cmd_list, "validate": cmd_validate, "run": cmd_run, "report": cmd_report, "check": cmd_check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    args = build_parser().parse_args(argv)
+    console = Console(highlight=False)
+    err_console = Console(stderr=True, highlight=False)
+    try:
+        return COMMANDS[args.command](args, console)
+    except UserError as err:
+        if args.debug:
+            raise
+        for line in err.problems:
+            err_console.print(f"[red]error:[/red] {escape(line)}", soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted: finished runs are stored; rerun the same command to resume")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

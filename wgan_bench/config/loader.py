@@ -1,0 +1,281 @@
+"""Load an experiment YAML, validate it, and resolve it into concrete runs.
+
+A run's configuration is `defaults` <- variant delta <- profile delta <- `--set` overrides,
+merged key by key and then validated as a whole `RunConfig`, so an error in a delta is
+reported at the delta's own path (e.g. `variants.clip-0.1.method.clip`).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import UserError, problem
+from .schema import Experiment, RunConfig
+
+PROFILE_KEYS = {"seeds", "variants", "description"}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One concrete training run: a variant of an experiment with one seed."""
+
+    experiment: str
+    profile: str
+    variant: str
+    seed: int
+    config: RunConfig
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.variant}-s{self.seed}"
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    path: Path
+    spec: Experiment
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def resolve(self, profile: str, seeds: list[int] | None = None,
+                variants: list[str] | None = None, overrides: list[str] | None = None) -> list[RunSpec]:
+        return resolve_runs(self, profile, seeds, variants, overrides)
+
+    def has_profile(self, profile: str) -> bool:
+        return profile in self.spec.profiles or profile == "default"
+
+
+def deep_merge(base: dict, delta: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in delta.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _loc(parts) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str] | None:
+    """Field names allowed at the parent of `loc` (best effort), for 'unknown field' messages."""
+    current: Any = model
+    parts, i = list(loc[:-1]), 0
+    while i < len(parts):
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(parts[i]))
+        if field is None:
+            return None
+        if typing.get_origin(field.annotation) in (dict, list):
+            i += 1  # the next part is a key or an index
+        current = _unwrap(field.annotation)
+        i += 1
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return None
+
+
+def _unwrap(annotation):
+    """Model class inside Optional / list / dict annotations, when there is exactly one."""
+    args = typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(models) == 1:
+        return models[0]
+    for a in args:
+        inner = _unwrap(a)
+        if inner is not None:
+            return inner
+    return None
+
+
+def format_validation_error(err: ValidationError, file: str, prefix: str = "",
+                            model: type[BaseModel] | None = None) -> list[str]:
+    out = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        # Tagged unions add the tag to the location (e.g. claims.0.check.threshold.op).
+        loc = tuple(p for p in loc if p not in ("threshold", "comparison", "order", "relation",
+                                                "layer_profile", "weight_hist", "metric_curve"))
+        field = ".".join(x for x in (prefix, _loc(loc)) if x)
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_fields(model, loc) if model else None
+            msg = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if e["type"] not in ("missing", "extra_forbidden") and "input" in e and not isinstance(e["input"], dict):
+            msg += f" (got {e['input']!r})"
+        out.append(problem(file, field, msg))
+    return out
+
+
+def parse_set(assignment: str) -> tuple[list[str], Any]:
+    """`train.steps=20` -> (['train', 'steps'], 20); the value is parsed as YAML."""
+    if "=" not in assignment:
+        raise UserError(problem("--set", assignment, "expected dotted.path=value"))
+    path, raw = assignment.split("=", 1)
+    keys = [k for k in path.strip().split(".") if k]
+    if not keys:
+        raise UserError(problem("--set", assignment, "empty field path"))
+    return keys, yaml.safe_load(raw)
+
+
+def _nest(keys: list[str], value: Any) -> dict:
+    out: Any = value
+    for key in reversed(keys):
+        out = {key: out}
+    return out
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise UserError(problem(file, None, "no such experiment file"))
+    raw_bytes = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise UserError(problem(file, where, f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
+    if not isinstance(data, dict):
+        raise UserError(problem(file, None, "expected a mapping of experiment fields at the top level"))
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as err:
+        raise UserError(format_validation_error(err, file, model=Experiment)) from None
+
+    problems: list[str] = []
+    if spec.name != path.stem:
+        problems.append(problem(file, "name", f"must equal the file name stem {path.stem!r} (got {spec.name!r})"))
+    exp = LoadedExperiment(path=path, spec=spec, sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+    for variant in spec.variants:
+        problems += _validate_config(exp, variant, None, [], f"variants.{variant}")
+    for pname, prof in spec.profiles.items():
+        for i, v in enumerate(prof.variants or []):
+            if v not in spec.variants:
+                problems.append(problem(file, f"profiles.{pname}.variants.{i}",
+                                        f"unknown variant {v!r}; allowed: {', '.join(spec.variants)}"))
+        for variant in prof.variants or spec.variants:
+            if variant in spec.variants:
+                problems += _validate_config(exp, variant, pname, [], f"profiles.{pname}")
+    problems += _check_references(exp)
+    if problems:
+        raise UserError(sorted(set(problems), key=problems.index))
+    return exp
+
+
+def _check_references(exp: LoadedExperiment) -> list[str]:
+    spec, file, out = exp.spec, str(exp.path), []
+    known = list(spec.variants)
+
+    def need(variant: str, field: str):
+        if variant not in spec.variants:
+            out.append(problem(file, field, f"unknown variant {variant!r}; allowed: {', '.join(known)}"))
+
+    for i, claim in enumerate(spec.claims):
+        c, base = claim.check, f"claims.{i}.check"
+        for attr in ("variant", "a", "b"):
+            if hasattr(c, attr):
+                need(getattr(c, attr), f"{base}.{attr}")
+        for j, v in enumerate(getattr(c, "variants", []) or []):
+            need(v, f"{base}.variants.{j}")
+    ids = [c.id for c in spec.claims]
+    for i, cid in enumerate(ids):
+        if ids.index(cid) != i:
+            out.append(problem(file, f"claims.{i}.id", f"duplicate claim id {cid!r}"))
+    for i, reg in enumerate(spec.regression):
+        need(reg.variant, f"regression.{i}.variant")
+    for i, fig in enumerate(spec.report.figures):
+        for j, v in enumerate(getattr(fig, "variants", []) or []):
+            need(v, f"report.figures.{i}.variants.{j}")
+    return out
+
+
+def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides: list[str]) -> dict:
+    spec = exp.spec
+    cfg = deep_merge(spec.defaults, spec.variants[variant])
+    if profile and profile in spec.profiles:
+        delta = {k: v for k, v in spec.profiles[profile].model_dump().items() if k not in PROFILE_KEYS}
+        delta.update(spec.profiles[profile].model_extra or {})
+        cfg = deep_merge(cfg, delta)
+    for assignment in overrides:
+        keys, value = parse_set(assignment)
+        cfg = deep_merge(cfg, _nest(keys, value))
+    return cfg
+
+
+def _validate_config(exp, variant, profile, overrides, prefix) -> list[str]:
+    try:
+        RunConfig.model_validate(_merged(exp, variant, profile, overrides))
+    except ValidationError as err:
+        return format_validation_error(err, str(exp.path), prefix, model=RunConfig)
+    return []
+
+
+def resolve_runs(exp: LoadedExperiment, profile: str, seeds: list[int] | None = None,
+                 variants: list[str] | None = None, overrides: list[str] | None = None) -> list[RunSpec]:
+    spec, file, overrides = exp.spec, str(exp.path), list(overrides or [])
+    if profile != "default" and profile not in spec.profiles:
+        allowed = ", ".join(["default", *spec.profiles])
+        raise UserError(problem(file, "profiles", f"no profile {profile!r}; allowed: {allowed}"))
+    prof = spec.profiles.get(profile)
+    chosen = variants or (prof.variants if prof and prof.variants else list(spec.variants))
+    unknown = [v for v in chosen if v not in spec.variants]
+    if unknown:
+        raise UserError(problem(file, "--variant", f"unknown variant(s) {', '.join(unknown)}; "
+                                                   f"allowed: {', '.join(spec.variants)}"))
+    run_seeds = seeds or (prof.seeds if prof and prof.seeds else spec.seeds)
+    runs, problems = [], []
+    for variant in chosen:
+        try:
+            cfg = RunConfig.model_validate(_merged(exp, variant, profile, overrides))
+        except ValidationError as err:
+            where = "--set" if overrides else f"variants.{variant}"
+            problems += format_validation_error(err, file if not overrides else f"{file} (with --set)",
+                                                "" if overrides else where, model=RunConfig)
+            continue
+        runs += [RunSpec(spec.name, profile, variant, s, cfg) for s in run_seeds]
+    if problems:
+        raise UserError(sorted(set(problems), key=problems.index))
+    return runs
+
+
+def discover(paths: list[str] | None = None, root: str | Path = "experiments") -> list[LoadedExperiment]:
+    """Load the named experiment files, or every `*.yaml` under `root`."""
+    if paths:
+        files = [Path(p) for p in paths]
+    else:
+        root = Path(root)
+        if not root.is_dir():
+            raise UserError(problem(str(root), None, "experiments folder not found (run from the repository root)"))
+        files = sorted(root.glob("*.yaml"))
+    problems, out = [], []
+    for f in files:
+        try:
+            out.append(load_experiment(f))
+        except UserError as err:
+            problems += err.problems
+    if problems:
+        raise UserError(problems)
+    return out

@@ -1,0 +1,278 @@
+"""The experiment YAML schema (DESIGN §3), validated strictly with pydantic.
+
+Every model forbids unknown keys. Names of datasets, networks, methods, optimizers and
+diagnostics are closed sets here, so an unknown name is reported with the allowed ones.
+This module must not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DATASETS = ("8gaussians", "25gaussians", "swissroll")
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
+NORMS = ("none", "batch", "layer")
+INITS = ("he_uniform", "glorot_uniform", "uniform_half_clip")
+METHODS = ("gan", "wgan", "wgan_gp")
+DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist")
+# How a metric's history becomes one number per run (see claims/select.py).
+REDUCERS = ("final", "initial", "at_step", "median_second_half", "mean_second_half", "min", "max")
+AGGREGATES = ("median", "mean", "min", "max")
+OPS = ("<", "<=", ">", ">=")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- one run's configuration
+class DatasetConfig(Strict):
+    name: Literal[DATASETS]
+
+
+class NetConfig(Strict):
+    kind: Literal["mlp"] = "mlp"
+    depth: int = Field(3, ge=1, le=64, description="number of hidden layers")
+    width: int = Field(512, ge=1, le=65536)
+    activation: Literal[ACTIVATIONS] = "relu"
+    norm: Literal[NORMS] = "none"
+    init: Literal[INITS] = "he_uniform"
+
+
+class GeneratorConfig(NetConfig):
+    z_dim: int = Field(2, ge=1)
+
+
+class CriticConfig(NetConfig):
+    pass
+
+
+class MethodConfig(Strict):
+    name: Literal[METHODS]
+    gan_loss: Literal["minimax", "non_saturating"] = "non_saturating"
+    clip: float | None = Field(0.01, gt=0, description="weight-clipping bound c (wgan only)")
+    n_critic: int = Field(5, ge=1)
+    gp_weight: float = Field(10.0, ge=0)
+    gp_one_sided: bool = False
+
+    @model_validator(mode="after")
+    def _drop_fields_of_other_methods(self):
+        # Deltas merge over defaults, so a `gp` variant inherits `clip` from a clipping default.
+        # Clipping applies to `wgan` only; the resolved config records that explicitly.
+        if self.name != "wgan" and self.clip is not None:
+            object.__setattr__(self, "clip", None)
+        return self
+
+
+class OptimizerConfig(Strict):
+    name: Literal["adam", "rmsprop", "sgd"]
+    learning_rate: float = Field(gt=0)
+    generator_learning_rate: float | None = Field(None, gt=0, description="defaults to learning_rate")
+    beta_1: float = Field(0.5, ge=0, lt=1)
+    beta_2: float = Field(0.9, ge=0, lt=1)
+
+
+class TrainConfig(Strict):
+    steps: int = Field(ge=1, description="generator iterations")
+    batch_size: int = Field(64, ge=1)
+    jit_compile: bool = True
+
+
+class RecordConfig(Strict):
+    every: int = Field(10, ge=1, description="record diagnostics every N generator iterations")
+    diagnostics: list[Literal[DIAGNOSTICS]] = []
+    weight_sample: int = Field(20000, ge=1, description="critic weights kept for histograms")
+
+
+class RunConfig(Strict):
+    dataset: DatasetConfig
+    generator: GeneratorConfig
+    critic: CriticConfig
+    method: MethodConfig
+    optimizer: OptimizerConfig
+    train: TrainConfig
+    record: RecordConfig = RecordConfig()
+
+    @model_validator(mode="after")
+    def _steps_multiple_of_record(self):
+        if self.train.steps % self.record.every:
+            raise ValueError(f"train.steps ({self.train.steps}) must be a multiple of record.every "
+                             f"({self.record.every})")
+        return self
+
+    @model_validator(mode="after")
+    def _clip_init_needs_clip(self):
+        if self.critic.init == "uniform_half_clip" and self.method.clip is None:
+            raise ValueError("critic.init uniform_half_clip needs method.name wgan (a clip value)")
+        return self
+
+
+# ---------------------------------------------------------------- claims (DESIGN §5)
+class Selector(Strict):
+    """Picks one number per run: a metric (optionally one layer), reduced over its history."""
+
+    metric: str
+    layer: int | None = None
+    reduce: Literal[REDUCERS] = "final"
+    step: int | None = Field(None, ge=0, description="for reduce: at_step")
+
+    @model_validator(mode="after")
+    def _step_with_at_step(self):
+        if (self.reduce == "at_step") != (self.step is not None):
+            raise ValueError("give `step` exactly when reduce is at_step")
+        return self
+
+
+class ThresholdCheck(Selector):
+    kind: Literal["threshold"]
+    variant: str
+    aggregate: Literal[AGGREGATES] = "median"
+    abs: bool = False
+    op: Literal[OPS]
+    value: float
+
+
+class ComparisonCheck(Selector):
+    """`a op factor * b + margin`, either on seed aggregates or per paired seed."""
+
+    kind: Literal["comparison"]
+    a: str
+    b: str
+    op: Literal[OPS]
+    factor: float = 1.0
+    margin: float = 0.0
+    aggregate: Literal[AGGREGATES] = "median"
+    per_seed: bool = False
+    min_seeds: int | Literal["all"] = "all"
+
+
+class OrderCheck(Selector):
+    """The variants' values are strictly ordered, in at least `min_seeds` paired seeds."""
+
+    kind: Literal["order"]
+    variants: list[str] = Field(min_length=2)
+    direction: Literal["increasing", "decreasing"] = "increasing"
+    min_seeds: int | Literal["all"] = "all"
+
+
+class RelationCheck(Strict):
+    """A statistic over one run's history, aggregated over seeds, against a value."""
+
+    kind: Literal["relation"]
+    variant: str
+    stat: Literal["spearman", "log10_change"]
+    metric: str
+    layer: int | None = None
+    metric_y: str | None = Field(None, description="second metric, for spearman")
+    step_from: int | None = Field(None, ge=0, description="for log10_change")
+    step_to: int | None = Field(None, ge=0, description="for log10_change")
+    aggregate: Literal[AGGREGATES] = "median"
+    op: Literal[OPS]
+    value: float
+
+    @model_validator(mode="after")
+    def _args_for_stat(self):
+        if self.stat == "spearman" and self.metric_y is None:
+            raise ValueError("spearman needs metric_y")
+        if self.stat == "log10_change" and (self.step_from is None or self.step_to is None):
+            raise ValueError("log10_change needs step_from and step_to")
+        return self
+
+
+Check = Annotated[
+    Union[ThresholdCheck, ComparisonCheck, OrderCheck, RelationCheck], Field(discriminator="kind")
+]
+
+
+class Claim(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    statement: str
+    source: str
+    check: Check
+    basis: str = Field("", description="where the threshold comes from (paper, theory, calibration)")
+
+
+class Regression(Selector):
+    """A metric that `check` guards: |fresh - baseline| <= atol + rtol * |baseline|."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    variant: str
+    aggregate: Literal[AGGREGATES] = "median"
+    atol: float = Field(0.0, ge=0)
+    rtol: float = Field(0.0, ge=0)
+
+
+# ---------------------------------------------------------------- report
+class LayerProfileFigure(Strict):
+    kind: Literal["layer_profile"]
+    metric: str = "grad_norm"
+    title: str = ""
+    caption: str = ""
+
+
+class WeightHistFigure(Strict):
+    kind: Literal["weight_hist"]
+    variants: list[str] = []
+    title: str = ""
+    caption: str = ""
+
+
+class MetricCurveFigure(Strict):
+    kind: Literal["metric_curve"]
+    metric: str
+    layer: int | None = None
+    log: bool = False
+    title: str = ""
+    caption: str = ""
+
+
+Figure = Annotated[
+    Union[LayerProfileFigure, WeightHistFigure, MetricCurveFigure], Field(discriminator="kind")
+]
+
+
+class SummaryTable(Strict):
+    """Per-variant table of metrics (median over seeds) for the report; informational rows."""
+
+    title: str = "Summary"
+    rows: list[Selector] = Field(min_length=1)
+
+
+class ReportConfig(Strict):
+    figures: list[Figure] = []
+    tables: list[SummaryTable] = []
+
+
+# ---------------------------------------------------------------- the experiment file
+class Profile(Strict):
+    """A named delta for scale. Besides config deltas it may pick seeds and a subset of variants."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    seeds: list[int] | None = None
+    variants: list[str] | None = None
+    description: str = ""
+
+
+class Experiment(Strict):
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    source: str
+    description: str = ""
+    deviations: list[str] = []
+    defaults: dict
+    variants: dict[str, dict] = Field(min_length=1)
+    seeds: list[int] = Field(min_length=1)
+    profiles: dict[str, Profile] = {}
+    claims: list[Claim] = []
+    regression: list[Regression] = []
+    report: ReportConfig = ReportConfig()
+
+    @field_validator("variants")
+    @classmethod
+    def _variant_names(cls, v: dict):
+        for name in v:
+            if not isinstance(name, str) or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+                raise ValueError(f"variant name {name!r}: use letters, digits, '-', '_', '.'")
+        return v

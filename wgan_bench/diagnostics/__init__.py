@@ -1,0 +1,1 @@
+"""Diagnostics computed on record steps only, outside the hot loop."""

@@ -1,0 +1,1 @@
+"""Training methods: losses, Lipschitz constraints/penalties, and the adversarial train step."""

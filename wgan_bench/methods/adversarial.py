@@ -1,0 +1,109 @@
+"""The adversarial `keras.Model`: `train_step` = n_critic critic updates, then one generator update.
+
+Real data is sampled inside the step (toy data), each critic update on a fresh batch.
+With `steps_per_execution` Keras runs many generator iterations per compiled call, and with
+`jit_compile` the whole iteration is one XLA cluster. Diagnostics live elsewhere
+(`wgan_bench.diagnostics`) and run only on record steps.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from ..config.schema import RunConfig
+from .losses import LOSSES, loss_name
+from .optimizers import build_optimizer, reset_optimizer
+from .penalties import gradient_penalty
+
+
+class AdversarialModel(keras.Model):
+    def __init__(self, generator, critic, sample_real, cfg: RunConfig, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.critic = critic
+        self.sample_real = sample_real
+        self.cfg = cfg
+        self.adv_loss = LOSSES[loss_name(cfg.method)]
+        self.n_critic = cfg.method.n_critic
+        self.batch_size = cfg.train.batch_size
+        self.z_dim = cfg.generator.z_dim
+        self.gp_weight = cfg.method.gp_weight if cfg.method.name == "wgan_gp" else 0.0
+        self.gp_one_sided = cfg.method.gp_one_sided
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Diagnostics draw from their own stream so recording never changes the training path.
+        self.diag_seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.penalty_tracker = keras.metrics.Mean(name="penalty")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.penalty_tracker, self.g_loss_tracker]
+
+    def compile(self, **kwargs):
+        opt = self.cfg.optimizer
+        self.d_optimizer = build_optimizer(opt, opt.learning_rate)
+        self.g_optimizer = build_optimizer(opt, opt.generator_learning_rate or opt.learning_rate)
+        super().compile(**kwargs)
+        self.d_optimizer.build(self.critic.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def sample_z(self, n, seed_generator=None):
+        return keras.random.normal((n, self.z_dim), seed=seed_generator or self.seed_generator)
+
+    def critic_step(self):
+        real = self.sample_real(self.batch_size, self.seed_generator)
+        fake = self.generator(self.sample_z(self.batch_size), training=True)
+        with tf.GradientTape() as tape:
+            d_loss = self.adv_loss.critic(self.critic(real, training=True), self.critic(fake, training=True))
+            if self.gp_weight:
+                penalty = gradient_penalty(self.critic, real, fake, self.seed_generator, self.gp_one_sided)
+            else:
+                penalty = tf.zeros(())
+            total = d_loss + self.gp_weight * penalty
+        variables = self.critic.trainable_variables
+        # The optimizer applies the clipping constraint right after the update (Keras semantics).
+        self.d_optimizer.apply(tape.gradient(total, variables), variables)
+        return d_loss, penalty
+
+    def generator_step(self):
+        z = self.sample_z(self.batch_size)
+        with tf.GradientTape() as tape:
+            g_loss = self.adv_loss.generator(self.critic(self.generator(z, training=True), training=True))
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
+        return g_loss
+
+    def train_step(self, data):
+        del data  # toy data is sampled in-graph
+        for _ in range(self.n_critic):
+            d_loss, penalty = self.critic_step()
+            self.d_loss_tracker.update_state(d_loss)
+            self.penalty_tracker.update_state(penalty)
+        self.g_loss_tracker.update_state(self.generator_step())
+        return {m.name: m.result() for m in self.metrics}
+
+    def project_critic(self):
+        """Apply the critic's constraints now (the reference PyTorch code clamps before each step)."""
+        for var in self.critic.variables:
+            if getattr(var, "constraint", None) is not None:
+                var.assign(var.constraint(var))
+
+    def reinitialize(self, seed: int, make_nets) -> None:
+        """Reset weights, optimizer state and random stream for a new seed, keeping compiled functions.
+
+        `make_nets()` builds a fresh (generator, critic) pair after the global seed is set, so a
+        reused model starts from exactly the weights a new one would.
+        """
+        keras.utils.set_random_seed(seed)
+        fresh_g, fresh_c = make_nets()
+        self.generator.set_weights(fresh_g.get_weights())
+        self.critic.set_weights(fresh_c.get_weights())
+        self.project_critic()
+        reset_optimizer(self.d_optimizer)
+        reset_optimizer(self.g_optimizer)
+        for gen, offset in ((self.seed_generator, 0), (self.diag_seed_generator, 1)):
+            gen.state.assign(keras.ops.convert_to_tensor([seed, offset], dtype=gen.state.dtype))
+        for m in self.metrics:
+            m.reset_state()

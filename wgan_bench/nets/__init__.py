@@ -1,0 +1,1 @@
+"""Networks: generators and critics built from a `NetConfig`."""

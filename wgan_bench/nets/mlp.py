@@ -1,0 +1,73 @@
+"""MLP generator and critic (gan_toy.py, WGAN-GP Fig. 1): Dense -> [norm] -> activation, linear out.
+
+The critic can return its hidden activations so diagnostics can take gradients with respect
+to each layer's output (‖∂L_D/∂h_l‖, layer 1 nearest the input).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from ..config.schema import NetConfig
+from ..methods.constraints import Clip
+
+ACTIVATIONS = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "elu": "elu"}
+
+
+def kernel_initializer(cfg: NetConfig, clip: float | None):
+    if cfg.init == "he_uniform":  # tflib 'he' init: uniform with std sqrt(2 / fan_in)
+        return keras.initializers.HeUniform()
+    if cfg.init == "glorot_uniform":
+        return keras.initializers.GlorotUniform()
+    if cfg.init == "uniform_half_clip":  # starts strictly inside the clipping box
+        return keras.initializers.RandomUniform(-clip / 2, clip / 2)
+    raise KeyError(cfg.init)
+
+
+class MLP(keras.Model):
+    def __init__(self, cfg: NetConfig, out_dim: int, clip: float | None = None,
+                 init_clip: float | None = None, **kwargs):
+        super().__init__(**kwargs)
+        constraint = Clip(clip) if clip is not None else None
+        init = kernel_initializer(cfg, init_clip if init_clip is not None else clip)
+        self.hidden = []
+        for i in range(cfg.depth):
+            block = [keras.layers.Dense(cfg.width, kernel_initializer=init, kernel_constraint=constraint,
+                                        bias_constraint=constraint, name=f"dense_{i + 1}")]
+            if cfg.norm == "batch":
+                block.append(keras.layers.BatchNormalization(gamma_constraint=constraint,
+                                                             beta_constraint=constraint, name=f"bn_{i + 1}"))
+            elif cfg.norm == "layer":
+                block.append(keras.layers.LayerNormalization(gamma_constraint=constraint,
+                                                             beta_constraint=constraint, name=f"ln_{i + 1}"))
+            block.append(keras.layers.Activation(ACTIVATIONS[cfg.activation], name=f"act_{i + 1}"))
+            self.hidden.append(block)
+        self.out = keras.layers.Dense(out_dim, kernel_initializer=init, kernel_constraint=constraint,
+                                      bias_constraint=constraint, name="out")
+
+    def call_with_activations(self, x, training=False):
+        acts = []
+        for block in self.hidden:
+            for layer in block:
+                x = layer(x, training=training)
+            acts.append(x)
+        return self.out(x), acts
+
+    def call(self, x, training=False):
+        return self.call_with_activations(x, training=training)[0]
+
+    def kernels(self):
+        return [layer.kernel for block in self.hidden for layer in block
+                if isinstance(layer, keras.layers.Dense)] + [self.out.kernel]
+
+
+def build_generator(cfg, data_dim: int) -> MLP:
+    net = MLP(cfg, data_dim, name="generator")
+    net(keras.ops.zeros((1, cfg.z_dim)))
+    return net
+
+
+def build_critic(cfg, data_dim: int, clip: float | None) -> MLP:
+    net = MLP(cfg, 1, clip=clip, name="critic")
+    net(keras.ops.zeros((1, data_dim)))
+    return net

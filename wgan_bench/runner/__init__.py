@@ -1,0 +1,1 @@
+"""Running experiments: TensorFlow set-up, one run's training, executors, progress display."""

@@ -1,0 +1,160 @@
+"""Execute experiments: resume, run (in-process or in a process pool), store, evaluate claims.
+
+The driver process owns the result store: workers only return `RunResult`s, so a pool or a
+cluster never writes tables concurrently.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from ..claims.engine import evaluate_claims, outcomes_frame
+from ..config.loader import LoadedExperiment, RunSpec
+from ..errors import UserError, problem
+from ..store.results import ResultStore, run_row
+from .progress import RunProgress
+from .result import RunResult
+from .provenance import config_hash, manifest, now
+
+
+@dataclass
+class RunRequest:
+    profile: str = "quick"
+    seeds: list[int] | None = None
+    variants: list[str] | None = None
+    overrides: list[str] | None = None
+    results: str = "results"
+    jobs: int = 1
+    executor: str = "local"
+    force: bool = False
+
+
+@dataclass
+class ExperimentOutcome:
+    experiment: LoadedExperiment
+    store: ResultStore
+    claims: list
+    failed_runs: list[str]
+
+
+def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[LoadedExperiment, list[RunSpec]]]:
+    """Resolve every run first, so bad input is reported before any training starts."""
+    if req.executor != "local":
+        raise UserError(problem("--executor", req.executor, "only 'local' is available in this version "
+                                                            "(Ray support is tracked in issue 6)"))
+    if req.jobs < 1:
+        raise UserError(problem("--jobs", str(req.jobs), "must be >= 1"))
+    return [(exp, exp.resolve(req.profile, req.seeds, req.variants, req.overrides)) for exp in experiments]
+
+
+def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool) -> list[RunSpec]:
+    if force:
+        return runs
+    stored = store.runs()
+    if not len(stored) or "config_hash" not in stored:
+        return runs
+    done = {(r.run_id, r.config_hash) for r in stored.itertuples() if r.status in ("ok", "diverged")}
+    return [r for r in runs if (r.run_id, config_hash(r.config.model_dump())) not in done]
+
+
+def store_result(store: ResultStore, spec: RunSpec, result) -> None:
+    cfg = spec.config.model_dump()
+    row = run_row(result, cfg)
+    row["config_hash"] = config_hash(cfg)
+    store.add_run(row, result.history, result.artifacts)
+
+
+def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
+    plans = plan(experiments, req)
+    threads = max(1, (os.cpu_count() or 1) // req.jobs)
+    from .tf_setup import configure_tensorflow
+
+    tf_settings = configure_tensorflow(threads if req.jobs == 1 else None)
+    outcomes = []
+    for exp, runs in plans:
+        store = ResultStore(req.results, exp.name, req.profile)
+        todo = pending_runs(store, runs, req.force)
+        started = now()
+        skipped = len(runs) - len(todo)
+        if console is not None and skipped:
+            console.print(f"[dim]{exp.name}/{req.profile}: {skipped} finished run(s) already stored, skipped "
+                          f"(--force reruns them)[/dim]")
+        failed: list[str] = []
+        with RunProgress(exp.name, todo, console) as progress:
+            run_all = _run_local if req.jobs == 1 else _run_pool
+            for spec, result in run_all(todo, progress, req.jobs, threads):
+                store_result(store, spec, result)
+                progress.finish(spec, result)
+                if result.status == "failed":
+                    failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
+        claims = evaluate_claims(exp.spec, store.runs(), store.history())
+        store.write_claims(outcomes_frame(claims))
+        store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or [])))
+        outcomes.append(ExperimentOutcome(exp, store, claims, failed))
+    return outcomes
+
+
+def _run_local(todo, progress, jobs, threads):
+    from .train import Trainer
+
+    trainer = Trainer()
+    for spec in todo:
+        progress.start(spec)
+        yield spec, trainer.run(spec, on_steps=lambda n, s=spec: progress.advance(s, n))
+
+
+# ---------------------------------------------------------------- process pool (--jobs N)
+_worker_trainer = None
+_worker_queue = None
+
+
+def _init_worker(threads: int, q) -> None:
+    global _worker_trainer, _worker_queue
+    from .tf_setup import configure_tensorflow
+
+    configure_tensorflow(threads)
+    from .train import Trainer
+
+    _worker_trainer, _worker_queue = Trainer(), q
+
+
+def _worker_run(spec: RunSpec):
+    _worker_queue.put((spec.run_id, "start", 0))
+    return _worker_trainer.run(spec, on_steps=lambda n: _worker_queue.put((spec.run_id, "steps", n)))
+
+
+def _run_pool(todo, progress, jobs, threads):
+    ctx = mp.get_context("spawn")
+    manager = ctx.Manager()
+    q = manager.Queue()
+    by_id = {s.run_id: s for s in todo}
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, q)) as pool:
+        futures = {pool.submit(_worker_run, s): s for s in todo}
+        while futures:
+            done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
+            _drain(q, by_id, progress)
+            for fut in done:
+                spec = futures.pop(fut)
+                try:
+                    result = fut.result()
+                except Exception as exc:  # the worker process died: record, keep the others
+                    result = RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0,
+                                       error=f"worker crashed: {type(exc).__name__}: {exc}")
+                yield spec, result
+    manager.shutdown()
+
+
+def _drain(q, by_id, progress) -> None:
+    while True:
+        try:
+            run_id, kind, n = q.get_nowait()
+        except queue.Empty:
+            return
+        if kind == "start":
+            progress.start(by_id[run_id])
+        else:
+            progress.advance(by_id[run_id], n)

@@ -1,0 +1,57 @@
+"""Progress display: one bar per active run (steps, rate, ETA) and one for the whole sweep."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+
+
+class RunProgress:
+    def __init__(self, experiment: str, runs, console: Console | None):
+        self.runs = runs
+        self.total = sum(r.config.train.steps for r in runs)
+        self.enabled = console is not None and bool(runs)
+        self.console = console
+        self._tasks: dict[str, int] = {}
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[cyan]{task.fields[rate]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=console, transient=False, disable=not self.enabled)
+        self._overall = self._progress.add_task(f"[bold]{experiment}[/bold] ({len(runs)} runs)",
+                                                total=self.total, rate="")
+
+    def __enter__(self):
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._progress.__exit__(*exc)
+
+    def start(self, spec) -> None:
+        self._tasks[spec.run_id] = self._progress.add_task(f"  {spec.run_id}", total=spec.config.train.steps,
+                                                           rate="")
+
+    def advance(self, spec, n: int) -> None:
+        task = self._tasks.get(spec.run_id)
+        if task is None:
+            self.start(spec)
+            task = self._tasks[spec.run_id]
+        self._progress.advance(task, n)
+        self._progress.advance(self._overall, n)
+        for t in (task, self._overall):
+            speed = self._progress.tasks[t].speed
+            self._progress.update(t, rate=f"{speed:6.1f} it/s" if speed else "")
+
+    def finish(self, spec, result) -> None:
+        task = self._tasks.get(spec.run_id)
+        if task is None:
+            self.start(spec)
+            task = self._tasks[spec.run_id]
+        remaining = spec.config.train.steps - self._progress.tasks[task].completed
+        self._progress.advance(self._overall, remaining)  # diverged/failed runs stop early
+        colour = {"ok": "green", "diverged": "yellow", "failed": "red"}[result.status]
+        self._progress.update(task, completed=spec.config.train.steps,
+                              description=f"  {spec.run_id} [{colour}]{result.status}[/{colour}] "
+                                          f"{result.wall_s:.0f}s")

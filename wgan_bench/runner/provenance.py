@@ -1,0 +1,79 @@
+"""Provenance for manifest.json: versions, platform, device, git commit, command, times."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+
+PACKAGES = ("wgan-bench", "tensorflow", "keras", "tensorflow-gan", "numpy", "scipy", "pandas", "pot",
+            "pydantic", "scikit-learn")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit(cwd: str | None = None) -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=cwd,
+                             timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=cwd, timeout=5).stdout.strip()
+        return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def device() -> str:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return ", ".join(d.name for d in gpus)
+    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+
+
+def config_hash(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides: list[str]) -> dict:
+    variants = {}
+    for r in runs:
+        variants.setdefault(r.variant, r.config.model_dump())
+    return {
+        "experiment": exp.name,
+        "experiment_file": str(exp.path),
+        "experiment_sha256": exp.sha256,
+        "profile": profile,
+        "seeds": sorted({r.seed for r in runs}),
+        "overrides": overrides,
+        "resolved_config": variants,
+        "deviations": exp.spec.deviations,
+        "versions": versions(),
+        "platform": {"system": platform.platform(), "machine": platform.machine(),
+                     "cpu_count": os.cpu_count()},
+        "device": device(),
+        "git_commit": git_commit(),
+        "command": " ".join(["wgan-bench", *sys.argv[1:]]),
+        "started": started,
+        "finished": now(),
+        "determinism": {**tf_settings, "seeding": "keras.utils.set_random_seed(seed) + SeedGenerator(seed)",
+                        "note": "same seed, same machine and versions -> identical tables"},
+    }

@@ -1,0 +1,20 @@
+"""What one run returns to the driver (picklable; no TensorFlow)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    variant: str
+    seed: int
+    status: str  # ok | diverged | failed
+    steps: int
+    wall_s: float
+    history: list[dict] = field(default_factory=list)
+    artifacts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    error: str | None = None

@@ -1,0 +1,151 @@
+"""Train one run (a variant with one seed) and return its tables; no file I/O here.
+
+Import this module only after `runner.tf_setup.configure_tensorflow` (it imports Keras).
+Compiled models are cached per process by configuration (everything but the seed and the
+step count), so seeds and repeated variants of one shape reuse one XLA compilation.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from typing import Callable
+
+import keras
+import numpy as np
+
+from ..config.loader import RunSpec
+from ..config.schema import RunConfig
+from .result import RunResult
+
+DATA_DIM = 2  # toy data sets are 2-D
+
+
+def _graph_key(cfg: RunConfig) -> str:
+    data = cfg.model_dump()
+    data["train"].pop("steps")
+    return repr(sorted(data.items()))
+
+
+class Trainer:
+    """Builds, caches and runs adversarial models in this process."""
+
+    def __init__(self):
+        self._cache: dict[str, tuple] = {}
+
+    def _model(self, cfg: RunConfig, seed: int):
+        key = _graph_key(cfg)
+        if key not in self._cache:
+            self._cache[key] = self._build(cfg, seed)
+        return self._cache[key]
+
+    @staticmethod
+    def _build(cfg: RunConfig, seed: int):
+        from ..data.toy import make_sampler
+        from ..diagnostics.layer_grads import make_layer_grad_fn
+        from ..methods.adversarial import AdversarialModel
+        from ..nets.mlp import build_critic, build_generator
+
+        clip = cfg.method.clip
+
+        def make_nets():
+            return build_generator(cfg.generator, DATA_DIM), build_critic(cfg.critic, DATA_DIM, clip)
+
+        keras.utils.set_random_seed(seed)
+        gen, critic = make_nets()
+        model = AdversarialModel(gen, critic, make_sampler(cfg.dataset.name, seed), cfg, seed=seed)
+        model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
+        return model, make_nets, make_layer_grad_fn(model)
+
+    def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
+        t0 = time.perf_counter()
+        try:
+            return self._run(spec, on_steps, t0)
+        except Exception as exc:  # a crashed run is recorded, the sweep goes on
+            return RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0,
+                             time.perf_counter() - t0,
+                             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+
+    def _run(self, spec: RunSpec, on_steps, t0) -> RunResult:
+        import tensorflow as tf
+
+        cfg = spec.config
+        model, make_nets, layer_grad_fn = self._model(cfg, spec.seed)
+        model.reinitialize(spec.seed, make_nets)
+        recorder = Recorder(spec, model, layer_grad_fn, on_steps)
+        every = cfg.record.every
+        data = tf.data.Dataset.from_tensors(0.0).repeat()  # the train step samples its own data
+        model.fit(data, epochs=cfg.train.steps // every, steps_per_epoch=every, verbose=0, shuffle=False,
+                  callbacks=[recorder])
+        recorder.finish()
+        status = "diverged" if recorder.diverged else "ok"
+        return RunResult(spec.run_id, spec.variant, spec.seed, status, recorder.step,
+                         time.perf_counter() - t0, recorder.rows, recorder.artifacts)
+
+
+class Recorder(keras.callbacks.Callback):
+    """Records losses and diagnostics every `record.every` generator iterations (Keras epochs)."""
+
+    def __init__(self, spec: RunSpec, model, layer_grad_fn, on_steps):
+        super().__init__()
+        self.spec, self.adv, self.layer_grad_fn, self.on_steps = spec, model, layer_grad_fn, on_steps
+        cfg = spec.config
+        self.every = cfg.record.every
+        self.diagnostics = set(cfg.record.diagnostics)
+        self.clip = cfg.method.clip
+        self.wasserstein = cfg.method.name != "gan"
+        self.rows: list[dict] = []
+        self.artifacts: dict[str, dict[str, np.ndarray]] = {}
+        self.weights: dict[str, np.ndarray] = {}
+        self.step = 0
+        self.diverged = False
+
+    def _add(self, metric: str, value: float, layer: int | None = None):
+        self.rows.append({"run_id": self.spec.run_id, "variant": self.spec.variant, "seed": self.spec.seed,
+                          "step": self.step, "metric": metric, "value": float(value), "layer": layer})
+
+    def on_train_begin(self, logs=None):
+        self._record_diagnostics()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.step = (epoch + 1) * self.every
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        for name in ("d_loss", "penalty", "g_loss"):
+            if name in logs:
+                self._add(name, logs[name])
+        if self.wasserstein and "d_loss" in logs:
+            self._add("w_estimate", -logs["d_loss"])
+        if not all(math.isfinite(v) for v in logs.values()):
+            self.diverged = True
+            self.model.stop_training = True
+            return
+        self._record_diagnostics()
+        if self.on_steps:
+            self.on_steps(self.every)
+
+    def finish(self):
+        if "weight_hist" in self.diagnostics:
+            from ..diagnostics.weights import flat_kernels, weight_sample
+
+            self.weights["final"] = weight_sample(flat_kernels(self.adv.critic), self.spec.config.record.weight_sample)
+            self.artifacts["weights"] = dict(self.weights)
+
+    def _record_diagnostics(self):
+        if "layer_grad_norms" in self.diagnostics:
+            from ..diagnostics.layer_grads import log_ratio
+
+            _, norms = self.layer_grad_fn()
+            norms = np.asarray(norms, dtype=np.float64)
+            for layer, value in enumerate(norms, start=1):
+                self._add("grad_norm", value, layer)
+            self._add("grad_log_ratio", log_ratio(norms))
+        if self.diagnostics & {"weight_stats", "weight_hist"}:
+            from ..diagnostics.weights import flat_kernels, weight_sample, weight_stats
+
+            w = flat_kernels(self.adv.critic)
+            if "weight_stats" in self.diagnostics:
+                for name, value in weight_stats(w, self.clip).items():
+                    self._add(name, value)
+            if "weight_hist" in self.diagnostics and self.step == 0:
+                self.weights["initial"] = weight_sample(w, self.spec.config.record.weight_sample)
