@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 
 _configured: dict | None = None
 
@@ -16,8 +18,10 @@ def configure_tensorflow(threads: int | None = None) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN reorders sums: not bit-reproducible
-    import tensorflow as tf
+    with _quiet_native_stderr():
+        import tensorflow as tf
 
+        tf.config.list_physical_devices()  # CUDA probing logs here on CPU-only machines
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1 if threads <= 2 else 2)
     # Not tf.config.experimental.enable_op_determinism(): Keras then silently disables XLA.
@@ -31,3 +35,21 @@ def configure_tensorflow(threads: int | None = None) -> dict:
                    "op_determinism": False, "xla_cpu_deterministic": True, "onednn_opts": os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1",
                    "keras_backend": os.environ["KERAS_BACKEND"]}
     return _configured
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence C++ log lines (CUDA probing of the GPU-capable wheel) that bypass TF_CPP_MIN_LOG_LEVEL.
+
+    Python exceptions still propagate; only what native code writes to fd 2 meanwhile is dropped.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

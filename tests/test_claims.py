@@ -1,0 +1,99 @@
+"""The claims engine on hand-made tables: PASS, FAIL and INCONCLUSIVE for every check kind."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from wgan_bench.claims.engine import evaluate_claims
+from wgan_bench.config.schema import Experiment
+
+
+def _tables(values: dict[tuple[str, int], list[float]], status: dict | None = None, metric="r"):
+    """values[(variant, seed)] = metric history at steps 0, 10, 20, ..."""
+    runs, hist = [], []
+    for (variant, seed), vals in values.items():
+        run_id = f"{variant}-s{seed}"
+        runs.append({"run_id": run_id, "variant": variant, "seed": seed,
+                     "status": (status or {}).get(run_id, "ok")})
+        hist += [{"run_id": run_id, "variant": variant, "seed": seed, "step": 10 * i, "metric": metric,
+                  "value": v, "layer": pd.NA} for i, v in enumerate(vals)]
+    return pd.DataFrame(runs), pd.DataFrame(hist).astype({"layer": "Int64"})
+
+
+def _spec(*checks):
+    return Experiment.model_validate({
+        "name": "t", "title": "t", "source": "s", "defaults": {}, "seeds": [0],
+        "variants": {"a": {}, "b": {}, "c": {}},
+        "claims": [{"id": f"c{i}", "statement": "s", "source": "s", "check": c} for i, c in enumerate(checks)]})
+
+
+def _status(spec, runs, hist):
+    return [(o.status, o.measured) for o in evaluate_claims(spec, runs, hist)]
+
+
+def test_threshold_reducers_and_aggregates():
+    # second half of steps 0..40 is steps 20, 30, 40
+    runs, hist = _tables({("a", 0): [0, 0, -9, -10, -11], ("a", 1): [0, 0, -1, -2, -3], ("a", 2): [0, 0, -20, -20, -20]})
+    spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "reduce": "median_second_half", "op": "<=", "value": -10},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "final", "aggregate": "max", "op": "<=", "value": -10},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "initial", "abs": True, "op": "<=", "value": 0},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "at_step", "step": 20, "aggregate": "mean", "op": "<", "value": -9})
+    assert _status(spec, runs, hist) == [("PASS", -10.0), ("FAIL", -3.0), ("PASS", 0.0), ("PASS", -10.0)]
+
+
+def test_inconclusive_when_every_seed_diverged_or_missing():
+    runs, hist = _tables({("a", 0): [1, float("nan")], ("b", 0): [1, 2]}, status={"a-s0": "diverged"})
+    spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "op": ">", "value": 0},
+                 {"kind": "threshold", "variant": "c", "metric": "r", "op": ">", "value": 0},
+                 {"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": ">", "per_seed": True})
+    assert [s for s, _ in _status(spec, runs, hist)] == ["INCONCLUSIVE"] * 3
+
+
+def test_diverged_seed_is_left_out_of_the_aggregate():
+    runs, hist = _tables({("a", 0): [5], ("a", 1): [-100]}, status={"a-s1": "diverged"})
+    spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "op": ">", "value": 0})
+    assert _status(spec, runs, hist) == [("PASS", 5.0)]
+
+
+def test_comparison_factor_margin_and_per_seed():
+    runs, hist = _tables({("a", 0): [10], ("a", 1): [3], ("a", 2): [8], ("b", 0): [4], ("b", 1): [2], ("b", 2): [3]})
+    spec = _spec({"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": ">=", "factor": 2},
+                 {"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": ">=", "factor": 2, "per_seed": True},
+                 {"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": ">=", "factor": 2, "per_seed": True, "min_seeds": 2},
+                 {"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": ">", "margin": 5})
+    # medians: a=8, b=3 -> 8 >= 6 PASS; per seed 10>=8, 3>=4 no, 8>=6 -> 2/3
+    assert _status(spec, runs, hist) == [("PASS", 8.0), ("FAIL", 2.0), ("PASS", 2.0), ("FAIL", 8.0)]
+
+
+def test_order_in_every_seed():
+    runs, hist = _tables({("a", 0): [-20], ("b", 0): [-8], ("c", 0): [2],
+                          ("a", 1): [-20], ("b", 1): [3], ("c", 1): [2]})
+    spec = _spec({"kind": "order", "variants": ["a", "b", "c"], "metric": "r"},
+                 {"kind": "order", "variants": ["a", "b", "c"], "metric": "r", "min_seeds": 1},
+                 {"kind": "order", "variants": ["c", "a"], "metric": "r", "direction": "decreasing"})
+    assert _status(spec, runs, hist) == [("FAIL", 1.0), ("PASS", 1.0), ("PASS", 2.0)]
+
+
+def test_relations():
+    runs, hist = _tables({("a", 0): [1e-1, 1e-2, 1e-3, 1e-4]})
+    _, hist_y = _tables({("a", 0): [4, 3, 2, 1]}, metric="q")
+    hist = pd.concat([hist, hist_y], ignore_index=True)
+    spec = _spec({"kind": "relation", "variant": "a", "stat": "log10_change", "metric": "r", "step_from": 0, "step_to": 30, "op": "<=", "value": -3},
+                 {"kind": "relation", "variant": "a", "stat": "spearman", "metric": "r", "metric_y": "q", "op": ">=", "value": 0.99},
+                 {"kind": "relation", "variant": "a", "stat": "log10_change", "metric": "r", "step_from": 0, "step_to": 30, "op": "<=", "value": -3.5})
+    got = _status(spec, runs, hist)
+    assert got[0][0] == "PASS" and got[0][1] == pytest.approx(-3)
+    assert got[1] == ("PASS", pytest.approx(1.0))
+    assert got[2][0] == "FAIL"
+
+
+def test_per_layer_metric_needs_layer():
+    runs, hist = _tables({("a", 0): [1, 2]})
+    hist["layer"] = pd.array([1, 1], dtype="Int64")
+    spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "op": ">", "value": 0},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "layer": 1, "op": ">", "value": 0})
+    out = evaluate_claims(spec, runs, hist)
+    assert out[0].status == "INCONCLUSIVE" and "give `layer`" in out[0].detail
+    assert out[1].status == "PASS" and out[1].measured == 2
+    assert not math.isnan(out[1].threshold)

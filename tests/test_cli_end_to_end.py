@@ -1,0 +1,92 @@
+"""End to end through the CLI on a tiny experiment: run, resume, determinism, report, check."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from wgan_bench.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, tf_ready):
+    """A folder with experiments/tiny.yaml and two independent quick runs of it."""
+    import textwrap
+
+    from .conftest import TINY_EXPERIMENT
+
+    root = tmp_path_factory.mktemp("ws")
+    (root / "experiments").mkdir()
+    (root / "experiments" / "tiny.yaml").write_text(textwrap.dedent(TINY_EXPERIMENT))
+    return root
+
+
+def _run(ws, monkeypatch, *args):
+    monkeypatch.chdir(ws)
+    return main(["run", "experiments/tiny.yaml", *args])
+
+
+def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
+    assert _run(workspace, monkeypatch, "--results", "r1") == 0
+    out = capsys.readouterr().out
+    assert "gp-flat" in out and "PASS" in out
+    store = workspace / "r1" / "tiny" / "quick"
+    runs = pd.read_csv(store / "runs.csv")
+    assert sorted(runs["run_id"]) == ["clip-s0", "clip-s1", "gp-s0", "gp-s1"]
+    assert set(runs["status"]) == {"ok"} and (runs["steps"] == 20).all()
+    claims = pd.read_csv(store / "claims.csv")
+    assert list(claims.columns[:6]) == ["claim_id", "status", "measured", "op", "threshold", "detail"]
+    manifest = (store / "manifest.json").read_text()
+    assert '"tensorflow"' in manifest and '"experiment_sha256"' in manifest
+    assert (store / "artifacts" / "clip-s0" / "weights.npz").is_file()
+
+    # resume: nothing left to do
+    assert _run(workspace, monkeypatch, "--results", "r1") == 0
+    assert "4 finished run(s) already stored" in capsys.readouterr().out.replace("\n", " ")
+    # a changed config reruns (config hash); --force reruns one variant only
+    assert _run(workspace, monkeypatch, "--results", "r1", "--variant", "clip", "--force") == 0
+    assert len(pd.read_csv(store / "runs.csv")) == 4
+
+    # determinism: same seeds in a fresh results folder -> identical tables (wall time aside)
+    assert _run(workspace, monkeypatch, "--results", "r2") == 0
+    other = workspace / "r2" / "tiny" / "quick"
+    pd.testing.assert_frame_equal(pd.read_csv(store / "history.csv"), pd.read_csv(other / "history.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(store / "runs.csv").drop(columns="wall_s"),
+                                  pd.read_csv(other / "runs.csv").drop(columns="wall_s"))
+
+
+def test_report_without_tensorflow(workspace):
+    code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+            "from wgan_bench.cli import main\n"
+            "rc = main(['report', '--results', 'r1', '--out', 'rep'])\n"
+            "assert 'tensorflow' not in sys.modules or sys.modules['tensorflow'] is None\n"
+            "sys.exit(rc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    readme = (workspace / "rep" / "README.md").read_text()
+    assert "`gp-flat`" in readme and "fig1-layer_profile.png" in readme
+    assert (workspace / "rep" / "tiny" / "fig2-weight_hist.png").stat().st_size > 5000
+
+
+def test_check_passes_against_itself_and_flags_a_regression(workspace, monkeypatch, capsys):
+    monkeypatch.chdir(workspace)
+    # baseline for the ci profile
+    assert main(["run", "experiments/tiny.yaml", "--profile", "ci", "--results", "base"]) == 0
+    assert main(["check", "--baseline", "base", "--results", "base"]) == 0
+    assert "no regressions" in capsys.readouterr().out
+    # fresh ci run into a temp folder (the CI path), compared with the baseline
+    assert main(["check", "--baseline", "base"]) == 0
+    # tamper with the baseline: the guarded metric moves beyond its tolerance
+    hist_path = workspace / "base" / "tiny" / "ci" / "history.csv"
+    hist = pd.read_csv(hist_path)
+    hist.loc[(hist["metric"] == "grad_log_ratio") & (hist["variant"] == "gp"), "value"] += 10
+    hist.to_csv(hist_path, index=False)
+    assert main(["check", "--baseline", "base", "--results", "r1"]) == 2  # r1 has no ci profile
+    assert main(["run", "experiments/tiny.yaml", "--profile", "ci", "--results", "fresh"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--baseline", "base", "--results", "fresh"]) == 1
+    out = capsys.readouterr().out
+    assert "REGRESSION" in out and "r-gp" in out

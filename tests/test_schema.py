@@ -1,0 +1,110 @@
+"""Strict validation: each bad input gives one line naming file, field and what is allowed."""
+
+import textwrap
+
+import pytest
+import yaml
+
+from wgan_bench.cli import main
+from wgan_bench.config.loader import load_experiment
+from wgan_bench.errors import UserError
+
+from .conftest import TINY_EXPERIMENT
+
+BASE = yaml.safe_load(textwrap.dedent(TINY_EXPERIMENT))
+
+
+def _write(tmp_path, data, name="tiny"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def _errors(tmp_path, mutate) -> list[str]:
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    mutate(data)
+    with pytest.raises(UserError) as exc:
+        load_experiment(_write(tmp_path, data))
+    return exc.value.problems
+
+
+def test_valid_file_loads(tmp_path):
+    exp = load_experiment(_write(tmp_path, BASE))
+    runs = exp.resolve("quick")
+    assert [r.run_id for r in runs] == ["clip-s0", "clip-s1", "gp-s0", "gp-s1"]
+    gp = runs[2].config
+    assert gp.method.name == "wgan_gp" and gp.method.clip is None  # inherited clip dropped for GP
+    assert runs[0].config.method.clip == 0.1
+
+
+@pytest.mark.parametrize("mutate,field,allowed", [
+    (lambda d: d["defaults"]["method"].update(clip=0), "variants.clip.method.clip", "greater than 0"),
+    (lambda d: d["defaults"]["method"].update(clip=-0.5), "method.clip", "greater than 0"),
+    (lambda d: d["defaults"]["method"].update(n_critic=0), "method.n_critic", "greater than or equal to 1"),
+    (lambda d: d["defaults"]["train"].update(batch_size=0), "train.batch_size", "greater than or equal to 1"),
+    (lambda d: d["defaults"]["dataset"].update(name="mnist"), "dataset.name", "'8gaussians', '25gaussians' or 'swissroll'"),
+    (lambda d: d["defaults"]["method"].update(name="lsgan"), "method.name", "'gan', 'wgan' or 'wgan_gp'"),
+    (lambda d: d["defaults"]["critic"].update(kind="resnet"), "critic.kind", "'mlp'"),
+    (lambda d: d["defaults"]["train"].update(steps="many"), "train.steps", "valid integer"),
+    (lambda d: d["defaults"]["method"].update(clipp=0.1), "method.clipp", "unknown field; allowed: clip, gan_loss"),
+    (lambda d: d["variants"]["gp"].update(optimiser={}), "variants.gp.optimiser", "unknown field; allowed: critic"),
+    (lambda d: d["profiles"]["quick"].update(train={"stepz": 3}), "profiles.quick.train.stepz", "unknown field"),
+    (lambda d: d["profiles"]["quick"].update(variants=["nope"]), "profiles.quick.variants.0", "unknown variant 'nope'"),
+    (lambda d: d.update(colour="red"), "colour", "unknown field; allowed: claims"),
+    (lambda d: d["claims"][0]["check"].update(variant="nope"), "claims.0.check.variant", "unknown variant 'nope'; allowed: clip, gp"),
+    (lambda d: d["claims"][0]["check"].update(op="=="), "claims.0.check.op", "'<', '<=', '>' or '>='"),
+    (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check", "threshold"),
+    (lambda d: d["defaults"]["train"].update(steps=25), "train.steps", "multiple of record.every"),
+])
+def test_bad_values_name_file_field_and_allowed(tmp_path, mutate, field, allowed):
+    problems = _errors(tmp_path, mutate)
+    assert any(p.startswith(str(tmp_path / "tiny.yaml")) and field in p and allowed in p for p in problems), problems
+
+
+def test_name_must_match_file(tmp_path):
+    with pytest.raises(UserError) as exc:
+        load_experiment(_write(tmp_path, BASE, name="other"))
+    assert "name: must equal the file name stem 'other'" in exc.value.problems[0]
+
+
+def test_malformed_yaml_is_one_line(tmp_path):
+    path = _write(tmp_path, "name: tiny\nvariants: {a: [1, 2\n")
+    with pytest.raises(UserError) as exc:
+        load_experiment(path)
+    assert len(exc.value.problems) == 1 and "malformed YAML" in exc.value.problems[0] and "line" in exc.value.problems[0]
+
+
+def test_unknown_profile_and_set(tmp_path):
+    exp = load_experiment(_write(tmp_path, BASE))
+    with pytest.raises(UserError, match="profiles: no profile 'huge'; allowed: default, "):
+        exp.resolve("huge")
+    with pytest.raises(UserError, match="method.clip"):
+        exp.resolve("quick", overrides=["method.clip=-1"])
+    assert exp.resolve("quick", overrides=["train.steps=40"])[0].config.train.steps == 40
+
+
+def test_cli_validate_exit_codes(tmp_path, capsys):
+    good = _write(tmp_path, BASE)
+    assert main(["validate", str(good)]) == 0
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    data["defaults"]["method"]["clip"] = -1
+    bad = tmp_path / "bad" / "tiny.yaml"
+    bad.parent.mkdir()
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "method.clip" in err and str(bad) in err
+
+
+def test_cli_missing_file_and_results(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "none.yaml")]) == 2
+    assert main(["report", "--results", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "no such experiment file" in err and "results folder not found" in err and "Traceback" not in err
+
+
+def test_shipped_experiments_validate():
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).resolve().parents[1].glob("experiments/*.yaml")):
+        load_experiment(path)

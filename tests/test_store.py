@@ -1,0 +1,69 @@
+"""Result store: atomic writes, replace-by-run_id, nothing lost on interruption."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wgan_bench.runner.result import RunResult
+from wgan_bench.store import results as store_mod
+from wgan_bench.store.results import ResultStore, run_row
+
+
+def _result(run_id="a-s0", value=1.0, status="ok"):
+    hist = [{"run_id": run_id, "variant": run_id[:-3], "seed": 0, "step": s, "metric": "m", "value": value + s,
+             "layer": None} for s in (0, 10)]
+    hist.append({"run_id": run_id, "variant": run_id[:-3], "seed": 0, "step": 10, "metric": "g", "value": 3.0, "layer": 2})
+    return RunResult(run_id, run_id[:-3], 0, status, 10, 1.5, hist, {"weights": {"final": np.arange(4.0)}})
+
+
+def test_run_row_has_final_values_and_flat_config():
+    row = run_row(_result(), {"method": {"name": "wgan", "clip": 0.01}, "record": {"diagnostics": ["a", "b"]}})
+    assert row["m"] == 11.0 and "g" not in row  # per-layer metrics stay in history only
+    assert row["config.method.clip"] == 0.01 and row["config.record.diagnostics"] == "a,b"
+
+
+def test_add_run_replaces_same_run_and_keeps_others(tmp_path):
+    store = ResultStore(tmp_path, "exp", "quick")
+    store.add_run(run_row(_result("a-s0", 1.0), {}), _result("a-s0", 1.0).history, _result().artifacts)
+    store.add_run(run_row(_result("b-s0", 5.0), {}), _result("b-s0", 5.0).history, {})
+    store.add_run(run_row(_result("a-s0", 2.0), {}), _result("a-s0", 2.0).history, {})
+    runs, hist = store.runs(), store.history()
+    assert sorted(runs["run_id"]) == ["a-s0", "b-s0"]
+    assert runs.set_index("run_id").loc["a-s0", "m"] == 12.0
+    assert len(hist) == 6 and hist["layer"].dtype == "Int64"
+    assert store.finished_run_ids() == {"a-s0", "b-s0"}
+    assert np.array_equal(store.artifact("a-s0", "weights")["final"], np.arange(4.0))
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_interrupted_write_leaves_old_table_intact(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path, "exp", "quick")
+    store.add_run(run_row(_result("a-s0"), {}), _result("a-s0").history, {})
+    before_runs, before_hist = store.runs_path.read_bytes(), store.history_path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C between writing the temp file and renaming it
+
+    monkeypatch.setattr(store_mod.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        store.add_run(run_row(_result("b-s0"), {}), _result("b-s0").history, {})
+    monkeypatch.undo()
+    assert store.runs_path.read_bytes() == before_runs
+    assert store.history_path.read_bytes() == before_hist
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_failed_write_midway_cleans_temp(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv"
+    store_mod.atomic_write_csv(path, pd.DataFrame({"a": [1]}))
+
+    def boom(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_mod.os, "fsync", boom)
+    with pytest.raises(OSError):
+        store_mod.atomic_write_csv(path, pd.DataFrame({"a": [2]}))
+    assert pd.read_csv(path)["a"].tolist() == [1]
+    assert os.listdir(tmp_path) == ["t.csv"]

@@ -1,0 +1,1 @@
+"""Adapters for third-party packages that need care to import."""
