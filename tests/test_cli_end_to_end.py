@@ -90,3 +90,19 @@ def test_check_passes_against_itself_and_flags_a_regression(workspace, monkeypat
     assert main(["check", "--baseline", "base", "--results", "fresh"]) == 1
     out = capsys.readouterr().out
     assert "REGRESSION" in out and "r-gp" in out
+
+
+def test_crashed_run_is_recorded_and_exits_1(workspace, monkeypatch, capsys):
+    from wgan_bench.runner import train
+
+    def crash(self, spec, on_steps, t0):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(train.Trainer, "_run", crash)
+    assert _run(workspace, monkeypatch, "--results", "r3", "--variant", "gp", "--seeds", "7") == 1
+    out = capsys.readouterr().out
+    assert "run failed" in out and "simulated crash" in out
+    runs = pd.read_csv(workspace / "r3" / "tiny" / "quick" / "runs.csv")
+    assert runs["status"].tolist() == ["failed"]
+    claims = pd.read_csv(workspace / "r3" / "tiny" / "quick" / "claims.csv")
+    assert claims.set_index("claim_id").loc["gp-flat", "status"] == "INCONCLUSIVE"

