@@ -86,7 +86,7 @@ def main() -> None:
             impls[name] = (model, data, time.perf_counter() - t, [])
         calls = max(1, args.iters // args.chunk)
         for _ in range(args.repeats):  # interleaved
-            for name, (model, data, _, times) in impls.items():
+            for model, data, _, times in impls.values():
                 t = time.perf_counter()
                 for _ in range(calls):
                     logs = model.train_function(data)

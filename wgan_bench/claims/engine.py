@@ -99,9 +99,9 @@ def _relation(c, history) -> tuple:
             if len(joined) >= 3:
                 stats[int(seed)] = float(spearmanr(joined["x"], joined["y"]).statistic)
         else:
-            s = g.set_index("step")["value"]
-            pick = lambda step: s.iloc[int(np.argmin(np.abs(s.index.to_numpy() - step)))]
-            stats[int(seed)] = float(np.log10(abs(pick(c.step_to))) - np.log10(abs(pick(c.step_from))))
+            steps, values = g["step"].to_numpy(), g["value"].to_numpy(float)
+            at = {t: values[int(np.argmin(np.abs(steps - t)))] for t in (c.step_from, c.step_to)}
+            stats[int(seed)] = float(np.log10(abs(at[c.step_to])) - np.log10(abs(at[c.step_from])))
     vals = pd.Series(stats, dtype=float).dropna()
     if not len(vals):
         return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"

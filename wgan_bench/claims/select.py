@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..store.results import FINISHED
 
 AGGREGATORS = {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}
 

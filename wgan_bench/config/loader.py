@@ -52,9 +52,6 @@ class LoadedExperiment:
                 variants: list[str] | None = None, overrides: list[str] | None = None) -> list[RunSpec]:
         return resolve_runs(self, profile, seeds, variants, overrides)
 
-    def has_profile(self, profile: str) -> bool:
-        return profile in self.spec.profiles or profile == "default"
-
 
 def deep_merge(base: dict, delta: dict) -> dict:
     out = copy.deepcopy(base)

@@ -118,7 +118,7 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
         lines += ["### Provenance", "",
                   f"- command: `{manifest.get('command', '?')}`; finished {manifest.get('finished', '?')}",
                   f"- device: {manifest.get('device', '?')}; platform: {manifest.get('platform', {}).get('system', '?')}",
-                  f"- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+                  "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
                   f"- git commit: `{manifest.get('git_commit', '?')}`; experiment file sha256 "
                   f"`{manifest.get('experiment_sha256', '?')[:12]}`", ""]
     return "\n".join(lines)

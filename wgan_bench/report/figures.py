@@ -62,11 +62,11 @@ def weight_hist(spec, store):
         arrays = store.artifact(run["run_id"], "weights")
         if arrays is not None:
             clip = run.get("config.method.clip")
-            panels.append((variant, run["run_id"], arrays, None if pd.isna(clip) else float(clip)))
+            panels.append((run["run_id"], arrays, None if pd.isna(clip) else float(clip)))
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
-    for ax, (variant, run_id, arrays, clip) in zip(axes[0], panels):
+    for ax, (run_id, arrays, clip) in zip(axes[0], panels):
         final = arrays["final"]
         lim = max(np.abs(final).max(), clip or 0) * 1.1
         bins = np.linspace(-lim, lim, 81)
