@@ -75,7 +75,7 @@ def main() -> None:
         cfg = config(workload, args.chunk)
         impls = {}
         for name in ("wgan-bench in-graph loop", "keras default loop"):
-            model, _, _ = Trainer._build(cfg, seed=0)
+            model = Trainer._build(cfg, seed=0).model
             if name == "keras default loop":
                 keras.Model.make_train_function(model, force=True)
             else:

@@ -42,7 +42,7 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["defaults"]["method"].update(clip=-0.5), "method.clip", "greater than 0"),
     (lambda d: d["defaults"]["method"].update(n_critic=0), "method.n_critic", "greater than or equal to 1"),
     (lambda d: d["defaults"]["train"].update(batch_size=0), "train.batch_size", "greater than or equal to 1"),
-    (lambda d: d["defaults"]["dataset"].update(name="mnist"), "dataset.name", "'8gaussians', '25gaussians' or 'swissroll'"),
+    (lambda d: d["defaults"]["dataset"].update(name="mnist"), "dataset.name", "'8gaussians', '25gaussians', 'swissroll', 'gaussian_1d' or 'parallel_lines'"),
     (lambda d: d["defaults"]["method"].update(name="lsgan"), "method.name", "'gan', 'wgan' or 'wgan_gp'"),
     (lambda d: d["defaults"]["critic"].update(kind="resnet"), "critic.kind", "'mlp'"),
     (lambda d: d["defaults"]["train"].update(steps="many"), "train.steps", "valid integer"),
@@ -52,7 +52,7 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["profiles"]["quick"].update(variants=["nope"]), "profiles.quick.variants.0", "unknown variant 'nope'"),
     (lambda d: d.update(colour="red"), "colour", "unknown field; allowed: claims"),
     (lambda d: d["claims"][0]["check"].update(variant="nope"), "claims.0.check.variant", "unknown variant 'nope'; allowed: clip, gp"),
-    (lambda d: d["claims"][0]["check"].update(op="=="), "claims.0.check.op", "'<', '<=', '>' or '>='"),
+    (lambda d: d["claims"][0]["check"].update(op="=="), "claims.0.check.op", "'<', '<=', '>', '>=' or '~='"),
     (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check", "threshold"),
     (lambda d: d["defaults"]["train"].update(steps=25), "train.steps", "multiple of record.every"),
 ])

@@ -13,6 +13,12 @@ from scipy.stats import spearmanr
 from .select import aggregate, finished_history, metric_series, per_seed
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _compare(c, measured: float) -> bool:
+    if c.op == "~=":
+        return abs(measured - c.value) <= c.atol + c.rtol * abs(c.value)
+    return OPS[c.op](measured, c.value)
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 
 
@@ -48,9 +54,10 @@ def _threshold(c, history) -> tuple:
     measured = aggregate(vals, c.aggregate)
     if c.abs:
         measured = abs(measured)
-    status = PASS if OPS[c.op](measured, c.value) else FAIL
+    status = PASS if _compare(c, measured) else FAIL
     label = f"|{c.aggregate}|" if c.abs else c.aggregate
-    return status, measured, c.value, f"{label} over {len(vals)} seeds of {c.variant}: {_seed_list(vals)}"
+    tol = f"; tolerance {_fmt(c.atol + c.rtol * abs(c.value))}" if c.op == "~=" else ""
+    return status, measured, c.value, f"{label} over {len(vals)} seeds of {c.variant}: {_seed_list(vals)}{tol}"
 
 
 def _comparison(c, history) -> tuple:
@@ -99,9 +106,14 @@ def _relation(c, history) -> tuple:
             if len(joined) >= 3:
                 stats[int(seed)] = float(spearmanr(joined["x"], joined["y"]).statistic)
         else:
-            steps, values = g["step"].to_numpy(), g["value"].to_numpy(float)
-            at = {t: values[int(np.argmin(np.abs(steps - t)))] for t in (c.step_from, c.step_to)}
-            stats[int(seed)] = float(np.log10(abs(at[c.step_to])) - np.log10(abs(at[c.step_from])))
+            steps, values = g["step"].to_numpy(), np.abs(g["value"].to_numpy(float))
+            end = values[int(np.argmin(np.abs(steps - c.step_to)))]
+            if c.stat == "log10_change_from_max":  # from the largest value over steps <= step_from
+                start = np.max(values[steps <= c.step_from]) if np.any(steps <= c.step_from) else np.nan
+            else:
+                start = values[int(np.argmin(np.abs(steps - c.step_from)))]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                stats[int(seed)] = float(np.log10(end) - np.log10(start))
     vals = pd.Series(stats, dtype=float).dropna()
     if not len(vals):
         return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"

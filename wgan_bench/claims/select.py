@@ -43,6 +43,13 @@ def reduce_one(steps: np.ndarray, values: np.ndarray, how: str, step: int | None
         return float(np.min(values))
     if how == "max":
         return float(np.max(values))
+    if how == "max_until_step":
+        return float(np.max(values[steps <= step])) if np.any(steps <= step) else float("nan")
+    if how in ("min_from_step", "max_from_step"):
+        window = values[steps >= step]
+        if not len(window):
+            return float("nan")
+        return float(np.min(window) if how == "min_from_step" else np.max(window))
     raise KeyError(how)
 
 

@@ -18,9 +18,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import UserError, problem
-from .schema import Experiment, RunConfig
+from .schema import AnalysisConfig, Experiment, RunConfig, validate_run_config
 
 PROFILE_KEYS = {"seeds", "variants", "description"}
+# Tags of tagged unions, which pydantic adds to error locations.
+TAGS = {"threshold", "comparison", "order", "relation", "layer_profile", "weight_hist", "metric_curve",
+        "critic_curve", "divergence_curves", "transport_plan", "line_curves",
+        "train-run", "analysis-run", "mlp-generator", "shift-generator"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class RunSpec:
     profile: str
     variant: str
     seed: int
-    config: RunConfig
+    config: RunConfig | AnalysisConfig
 
     @property
     def run_id(self) -> str:
@@ -107,8 +111,7 @@ def format_validation_error(err: ValidationError, file: str, prefix: str = "",
     for e in err.errors():
         loc = tuple(e["loc"])
         # Tagged unions add the tag to the location (e.g. claims.0.check.threshold.op).
-        loc = tuple(p for p in loc if p not in ("threshold", "comparison", "order", "relation",
-                                                "layer_profile", "weight_hist", "metric_curve"))
+        loc = tuple(p for p in loc if p not in TAGS)
         field = ".".join(x for x in (prefix, _loc(loc)) if x)
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
@@ -206,27 +209,43 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
     for i, fig in enumerate(spec.report.figures):
         for j, v in enumerate(getattr(fig, "variants", []) or []):
             need(v, f"report.figures.{i}.variants.{j}")
+        if getattr(fig, "variant", None) is not None:
+            need(fig.variant, f"report.figures.{i}.variant")
     return out
 
 
+def _task(d: dict) -> str:
+    return d.get("task", "train")
+
+
 def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides: list[str]) -> dict:
+    """defaults <- variant <- profile <- --set. A variant of another task than the defaults (an
+    analysis among training runs) starts from nothing, and profiles apply to the defaults' task."""
     spec = exp.spec
-    cfg = deep_merge(spec.defaults, spec.variants[variant])
-    if profile and profile in spec.profiles:
-        delta = {k: v for k, v in spec.profiles[profile].model_dump().items() if k not in PROFILE_KEYS}
-        delta.update(spec.profiles[profile].model_extra or {})
-        cfg = deep_merge(cfg, delta)
+    delta = spec.variants[variant]
+    same_task = _task(delta) == _task(spec.defaults) or "task" not in delta
+    cfg = deep_merge(spec.defaults, delta) if same_task else copy.deepcopy(delta)
+    if profile and profile in spec.profiles and same_task:
+        pdelta = {k: v for k, v in spec.profiles[profile].model_dump().items() if k not in PROFILE_KEYS}
+        pdelta.update(spec.profiles[profile].model_extra or {})
+        cfg = deep_merge(cfg, pdelta)
     for assignment in overrides:
         keys, value = parse_set(assignment)
-        cfg = deep_merge(cfg, _nest(keys, value))
+        if same_task or keys[0] in _model_for(cfg).model_fields:
+            cfg = deep_merge(cfg, _nest(keys, value))
     return cfg
 
 
+def _model_for(cfg: dict) -> type[BaseModel]:
+    return AnalysisConfig if _task(cfg) == "analysis" else RunConfig
+
+
 def _validate_config(exp, variant, profile, overrides, prefix) -> list[str]:
+    merged = _merged(exp, variant, profile, overrides)
     try:
-        RunConfig.model_validate(_merged(exp, variant, profile, overrides))
+        validate_run_config(merged)
     except ValidationError as err:
-        return format_validation_error(err, str(exp.path), prefix, model=RunConfig)
+        return format_validation_error(err, str(exp.path), prefix, model=_model_for(merged))
     return []
 
 
@@ -245,12 +264,13 @@ def resolve_runs(exp: LoadedExperiment, profile: str, seeds: list[int] | None = 
     run_seeds = seeds or (prof.seeds if prof and prof.seeds else spec.seeds)
     runs, problems = [], []
     for variant in chosen:
+        merged = _merged(exp, variant, profile, overrides)
         try:
-            cfg = RunConfig.model_validate(_merged(exp, variant, profile, overrides))
+            cfg = validate_run_config(merged)
         except ValidationError as err:
             where = "--set" if overrides else f"variants.{variant}"
             problems += format_validation_error(err, file if not overrides else f"{file} (with --set)",
-                                                "" if overrides else where, model=RunConfig)
+                                                "" if overrides else where, model=_model_for(merged))
             continue
         runs += [RunSpec(spec.name, profile, variant, s, cfg) for s in run_seeds]
     if problems:

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
-DATASETS = ("8gaussians", "25gaussians", "swissroll")
+DATASETS = ("8gaussians", "25gaussians", "swissroll", "gaussian_1d", "parallel_lines")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 NORMS = ("none", "batch", "layer")
 INITS = ("he_uniform", "glorot_uniform", "uniform_half_clip")
 METHODS = ("gan", "wgan", "wgan_gp")
-DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist")
-# How a metric's history becomes one number per run (see claims/select.py).
-REDUCERS = ("final", "initial", "at_step", "median_second_half", "mean_second_half", "min", "max")
+DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist",  # deep-critic pathologies
+               "dual_estimate", "disc_stats", "theta_grads", "critic_grid")  # critics vs fixed distributions
+ANALYSES = ("box_transport", "gaussian_divergences", "parallel_lines")
+# How a metric's history becomes one number per run (see claims/select.py). `step` bounds the
+# *_until_step / *_from_step windows.
+REDUCERS = ("final", "initial", "at_step", "median_second_half", "mean_second_half", "min", "max",
+            "max_until_step", "min_from_step", "max_from_step")
+STEP_REDUCERS = ("at_step", "max_until_step", "min_from_step", "max_from_step")
 AGGREGATES = ("median", "mean", "min", "max")
-OPS = ("<", "<=", ">", ">=")
+CMP_OPS = ("<", "<=", ">", ">=")
+OPS = (*CMP_OPS, "~=")  # ~= : within atol + rtol·|value| (threshold checks only)
 
 
 class Strict(BaseModel):
@@ -30,6 +36,7 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- one run's configuration
 class DatasetConfig(Strict):
     name: Literal[DATASETS]
+    std: float = Field(1.0, gt=0, description="gaussian_1d only: the real data is N(0, std²)")
 
 
 class NetConfig(Strict):
@@ -41,8 +48,26 @@ class NetConfig(Strict):
     init: Literal[INITS] = "he_uniform"
 
 
-class GeneratorConfig(NetConfig):
+class MLPGeneratorConfig(NetConfig):
     z_dim: int = Field(2, ge=1)
+
+
+class ShiftGeneratorConfig(Strict):
+    """A fixed generator: G(x) = x + theta·e1 applied to fresh real samples (WGAN Example 1,
+    and N(0, s²) vs N(mu, s²)). theta is the generator's only parameter, so gradients of the
+    generator's costs with respect to it can be measured."""
+
+    kind: Literal["shift"]
+    theta: float = 0.0
+
+
+def _kind(value) -> str:
+    kind = value.get("kind", "mlp") if isinstance(value, dict) else getattr(value, "kind", "mlp")
+    return f"{kind}-generator"
+
+
+GeneratorConfig = Annotated[Union[Annotated[MLPGeneratorConfig, Tag("mlp-generator")],
+                                  Annotated[ShiftGeneratorConfig, Tag("shift-generator")]], Discriminator(_kind)]
 
 
 class CriticConfig(NetConfig):
@@ -75,18 +100,33 @@ class OptimizerConfig(Strict):
 
 
 class TrainConfig(Strict):
-    steps: int = Field(ge=1, description="generator iterations")
+    steps: int = Field(ge=1, description="generator iterations (critic updates / n_critic when the generator is fixed)")
     batch_size: int = Field(64, ge=1)
     jit_compile: bool = True
+    train_generator: bool = Field(True, description="false: only the critic learns (a fixed generator)")
+
+
+class GridConfig(Strict):
+    """A 1-D grid for `critic_grid`; [fit_lo, fit_hi] is where linearity is measured."""
+
+    lo: float = -2.0
+    hi: float = 6.0
+    n: int = Field(512, ge=2)
+    fit_lo: float = 0.0
+    fit_hi: float = 4.0
 
 
 class RecordConfig(Strict):
     every: int = Field(10, ge=1, description="record diagnostics every N generator iterations")
     diagnostics: list[Literal[DIAGNOSTICS]] = []
     weight_sample: int = Field(20000, ge=1, description="critic weights kept for histograms")
+    eval_samples: int = Field(4096, ge=1, description="samples per distribution for dual_estimate/disc_stats")
+    grad_batches: int = Field(20, ge=2, description="minibatches for the mean/std of theta_grads")
+    grid: GridConfig = GridConfig()
 
 
 class RunConfig(Strict):
+    task: Literal["train"] = "train"
     dataset: DatasetConfig
     generator: GeneratorConfig
     critic: CriticConfig
@@ -94,6 +134,25 @@ class RunConfig(Strict):
     optimizer: OptimizerConfig
     train: TrainConfig
     record: RecordConfig = RecordConfig()
+
+    @property
+    def total_steps(self) -> int:
+        return self.train.steps
+
+    @model_validator(mode="after")
+    def _diagnostics_fit_the_setup(self):
+        wanted = set(self.record.diagnostics)
+        if "critic_grid" in wanted and self.dataset.name != "gaussian_1d":
+            raise ValueError("record.diagnostics critic_grid needs 1-D data (dataset gaussian_1d)")
+        if "theta_grads" in wanted and self.generator.kind != "shift":
+            raise ValueError("record.diagnostics theta_grads needs generator kind shift")
+        return self
+
+    @model_validator(mode="after")
+    def _fixed_generator_is_not_trained(self):
+        if self.generator.kind == "shift" and self.train.train_generator:
+            raise ValueError("a shift generator is fixed: set train.train_generator: false")
+        return self
 
     @model_validator(mode="after")
     def _steps_multiple_of_record(self):
@@ -109,6 +168,37 @@ class RunConfig(Strict):
         return self
 
 
+class AnalysisConfig(Strict):
+    """A run without training: closed forms and exact optimal transport (`wgan_bench.analyses`)."""
+
+    task: Literal["analysis"]
+    analysis: Literal[ANALYSES]
+    mu_max: float = Field(35.0, gt=0, description="gaussian_divergences: largest mean shift")
+    mu_points: int = Field(141, ge=3, description="gaussian_divergences: grid size on [0, mu_max]")
+    samples: int = Field(4096, ge=2, description="samples per distribution for sample-based W1")
+    thetas: list[float] = Field([0.0, -0.1, 0.1, -0.5, 0.5, -1.0, 1.0],
+                                description="parallel_lines: offsets checked with exact OT")
+    random_plans: int = Field(200, ge=1, description="box_transport: random valid plans to cost")
+
+    @property
+    def total_steps(self) -> int:
+        return 1
+
+
+def _task(value) -> str:
+    task = value.get("task", "train") if isinstance(value, dict) else getattr(value, "task", "train")
+    return f"{task}-run"
+
+
+AnyRunConfig = Annotated[Union[Annotated[RunConfig, Tag("train-run")], Annotated[AnalysisConfig, Tag("analysis-run")]],
+                         Discriminator(_task)]
+RUN_CONFIG = TypeAdapter(AnyRunConfig)
+
+
+def validate_run_config(data: dict) -> RunConfig | AnalysisConfig:
+    return RUN_CONFIG.validate_python(data)
+
+
 # ---------------------------------------------------------------- claims (DESIGN §5)
 class Selector(Strict):
     """Picks one number per run: a metric (optionally one layer), reduced over its history."""
@@ -120,8 +210,8 @@ class Selector(Strict):
 
     @model_validator(mode="after")
     def _step_with_at_step(self):
-        if (self.reduce == "at_step") != (self.step is not None):
-            raise ValueError("give `step` exactly when reduce is at_step")
+        if (self.reduce in STEP_REDUCERS) != (self.step is not None):
+            raise ValueError(f"give `step` exactly when reduce is one of {', '.join(STEP_REDUCERS)}")
         return self
 
 
@@ -132,6 +222,8 @@ class ThresholdCheck(Selector):
     abs: bool = False
     op: Literal[OPS]
     value: float
+    rtol: float = Field(0.0, ge=0, description="for op ~=: |measured − value| ≤ atol + rtol·|value|")
+    atol: float = Field(0.0, ge=0)
 
 
 class ComparisonCheck(Selector):
@@ -140,7 +232,7 @@ class ComparisonCheck(Selector):
     kind: Literal["comparison"]
     a: str
     b: str
-    op: Literal[OPS]
+    op: Literal[CMP_OPS]
     factor: float = 1.0
     margin: float = 0.0
     aggregate: Literal[AGGREGATES] = "median"
@@ -162,22 +254,22 @@ class RelationCheck(Strict):
 
     kind: Literal["relation"]
     variant: str
-    stat: Literal["spearman", "log10_change"]
+    stat: Literal["spearman", "log10_change", "log10_change_from_max"]
     metric: str
     layer: int | None = None
     metric_y: str | None = Field(None, description="second metric, for spearman")
     step_from: int | None = Field(None, ge=0, description="for log10_change")
     step_to: int | None = Field(None, ge=0, description="for log10_change")
     aggregate: Literal[AGGREGATES] = "median"
-    op: Literal[OPS]
+    op: Literal[CMP_OPS]
     value: float
 
     @model_validator(mode="after")
     def _args_for_stat(self):
         if self.stat == "spearman" and self.metric_y is None:
             raise ValueError("spearman needs metric_y")
-        if self.stat == "log10_change" and (self.step_from is None or self.step_to is None):
-            raise ValueError("log10_change needs step_from and step_to")
+        if self.stat != "spearman" and (self.step_from is None or self.step_to is None):
+            raise ValueError(f"{self.stat} needs step_from and step_to")
         return self
 
 
@@ -228,8 +320,54 @@ class MetricCurveFigure(Strict):
     caption: str = ""
 
 
+class CriticCurveFigure(Strict):
+    """1-D critics on their grid with the two densities (WGAN Fig. 2)."""
+
+    kind: Literal["critic_curve"]
+    variants: list[str] = []
+    title: str = ""
+    caption: str = ""
+
+
+class ThetaGradFigure(Strict):
+    """Generator-cost gradients wrt theta against critic steps (A&B Figs. 2-3)."""
+
+    kind: Literal["theta_grad_curves"]
+    variants: list[str] = []
+    title: str = ""
+    caption: str = ""
+
+
+class DivergenceFigure(Strict):
+    """Closed-form divergences and their derivatives against the mean shift (analysis artifacts)."""
+
+    kind: Literal["divergence_curves"]
+    variant: str
+    title: str = ""
+    caption: str = ""
+
+
+class TransportPlanFigure(Strict):
+    """An optimal transport plan as a heat map (analysis artifacts)."""
+
+    kind: Literal["transport_plan"]
+    variant: str
+    title: str = ""
+    caption: str = ""
+
+
+class LineCurvesFigure(Strict):
+    """W and JS against theta for WGAN Example 1 (analysis artifacts)."""
+
+    kind: Literal["line_curves"]
+    variant: str
+    title: str = ""
+    caption: str = ""
+
+
 Figure = Annotated[
-    Union[LayerProfileFigure, WeightHistFigure, MetricCurveFigure], Field(discriminator="kind")
+    Union[LayerProfileFigure, WeightHistFigure, MetricCurveFigure, CriticCurveFigure, ThetaGradFigure,
+          DivergenceFigure, TransportPlanFigure, LineCurvesFigure], Field(discriminator="kind")
 ]
 
 

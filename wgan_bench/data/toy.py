@@ -1,4 +1,4 @@
-"""The reference toy data sets of WGAN-GP's `gan_toy.py`, sampled in-graph.
+"""Toy data sets sampled in-graph: gan_toy.py's three, and two for fixed-generator studies.
 
 Each sampler is `sample(batch_size, seed_generator) -> (batch, 2)` float32, built from
 `keras.random` ops so it runs inside the compiled train step (no host input pipeline).
@@ -30,13 +30,16 @@ TWENTYFIVE_POOL = 100_000  # the reference samples batches from a fixed set of 1
 SWISS_NOISE = 0.25
 SWISS_SCALE = 7.5
 
+# Dimension of each data set's samples.
+DATA_DIMS = {"8gaussians": 2, "25gaussians": 2, "swissroll": 2, "gaussian_1d": 1, "parallel_lines": 2}
+
 # Mode centres and per-mode std for mode-coverage metrics (None: not a mixture).
 MODES = {"8gaussians": (EIGHT_CENTRES, EIGHT_STD),
          "25gaussians": (TWENTYFIVE_CENTRES, TWENTYFIVE_STD),
          "swissroll": (None, None)}
 
 
-def make_sampler(name: str, seed: int):
+def make_sampler(name: str, seed: int, std: float = 1.0):
     """Return the in-graph sampler for toy data set `name`; `seed` fixes any fixed pool."""
     import keras
     from keras import ops
@@ -68,6 +71,18 @@ def make_sampler(name: str, seed: int):
             t = 1.5 * math.pi * (1.0 + 2.0 * keras.random.uniform((n,), seed=gen))
             xy = ops.stack([t * ops.cos(t), t * ops.sin(t)], axis=1)
             return (xy + SWISS_NOISE * keras.random.normal((n, 2), seed=gen)) / SWISS_SCALE
+
+        return sample
+
+    if name == "gaussian_1d":  # N(0, std²); paired with a shift generator for N(mu, std²)
+        def sample(n, gen):
+            return std * keras.random.normal((n, 1), seed=gen)
+
+        return sample
+
+    if name == "parallel_lines":  # WGAN Example 1: P0 = (0, Z), Z ~ U[0, 1]
+        def sample(n, gen):
+            return ops.stack([ops.zeros((n,)), keras.random.uniform((n,), seed=gen)], axis=1)
 
         return sample
 

@@ -24,10 +24,13 @@ class AdversarialModel(keras.Model):
         self.critic = critic
         self.sample_real = sample_real
         self.cfg = cfg
+        self.train_generator = cfg.train.train_generator
+        # A shift generator moves fresh real samples; an MLP generator maps Gaussian noise.
+        self.fixed_input = cfg.generator.kind == "shift"
         self.adv_loss = LOSSES[loss_name(cfg.method)]
         self.n_critic = cfg.method.n_critic
         self.batch_size = cfg.train.batch_size
-        self.z_dim = cfg.generator.z_dim
+        self.z_dim = None if self.fixed_input else cfg.generator.z_dim
         self.gp_weight = cfg.method.gp_weight if cfg.method.name == "wgan_gp" else 0.0
         self.gp_one_sided = cfg.method.gp_one_sided
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -39,7 +42,8 @@ class AdversarialModel(keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.penalty_tracker, self.g_loss_tracker]
+        trackers = [self.d_loss_tracker, self.penalty_tracker]
+        return trackers + [self.g_loss_tracker] if self.train_generator else trackers
 
     def compile(self, **kwargs):
         opt = self.cfg.optimizer
@@ -54,7 +58,11 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.learning_rate = opt_cfg.generator_learning_rate or opt_cfg.learning_rate
 
     def sample_z(self, n, seed_generator=None):
-        return keras.random.normal((n, self.z_dim), seed=seed_generator or self.seed_generator)
+        """The generator's input: Gaussian noise, or fresh real samples for a shift generator."""
+        gen = seed_generator or self.seed_generator
+        if self.fixed_input:
+            return self.sample_real(n, gen)
+        return keras.random.normal((n, self.z_dim), seed=gen)
 
     def critic_step(self):
         real = self.sample_real(self.batch_size, self.seed_generator)
@@ -85,7 +93,8 @@ class AdversarialModel(keras.Model):
             d_loss, penalty = self.critic_step()
             self.d_loss_tracker.update_state(d_loss)
             self.penalty_tracker.update_state(penalty)
-        self.g_loss_tracker.update_state(self.generator_step())
+        if self.train_generator:
+            self.g_loss_tracker.update_state(self.generator_step())
         return {m.name: m.result() for m in self.metrics}
 
     def make_train_function(self, force=False):

@@ -60,7 +60,27 @@ class MLP(keras.Model):
                 if isinstance(layer, keras.layers.Dense)] + [self.out.kernel]
 
 
-def build_generator(cfg, data_dim: int) -> MLP:
+class ShiftGenerator(keras.Model):
+    """G(x) = x + theta·e1 on fresh real samples: a fixed generator with one parameter, theta."""
+
+    def __init__(self, theta: float, data_dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.data_dim = data_dim
+        self.theta = self.add_weight(shape=(), initializer=keras.initializers.Constant(theta), name="theta")
+        self.axis = keras.ops.one_hot(0, data_dim)
+
+    def call(self, x, training=False):
+        return x + self.theta * self.axis
+
+    def kernels(self):
+        return []
+
+
+def build_generator(cfg, data_dim: int):
+    if cfg.kind == "shift":
+        net = ShiftGenerator(cfg.theta, data_dim, name="generator")
+        net(keras.ops.zeros((1, data_dim)))
+        return net
     net = MLP(cfg, data_dim, name="generator")
     net(keras.ops.zeros((1, cfg.z_dim)))
     return net

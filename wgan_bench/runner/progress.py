@@ -10,7 +10,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
 class RunProgress:
     def __init__(self, experiment: str, runs, console: Console | None):
         self.runs = runs
-        self.total = sum(r.config.train.steps for r in runs)
+        self.total = sum(r.config.total_steps for r in runs)
         self.enabled = console is not None and bool(runs)
         self.console = console
         self._tasks: dict[str, int] = {}
@@ -30,7 +30,7 @@ class RunProgress:
         self._progress.__exit__(*exc)
 
     def start(self, spec) -> None:
-        self._tasks[spec.run_id] = self._progress.add_task(f"  {spec.run_id}", total=spec.config.train.steps,
+        self._tasks[spec.run_id] = self._progress.add_task(f"  {spec.run_id}", total=spec.config.total_steps,
                                                            rate="")
 
     def advance(self, spec, n: int) -> None:
@@ -49,9 +49,9 @@ class RunProgress:
         if task is None:
             self.start(spec)
             task = self._tasks[spec.run_id]
-        remaining = spec.config.train.steps - self._progress.tasks[task].completed
+        remaining = spec.config.total_steps - self._progress.tasks[task].completed
         self._progress.advance(self._overall, remaining)  # diverged/failed runs stop early
         colour = {"ok": "green", "diverged": "yellow", "failed": "red"}[result.status]
-        self._progress.update(task, completed=spec.config.train.steps,
+        self._progress.update(task, completed=spec.config.total_steps,
                               description=f"  {spec.run_id} [{colour}]{result.status}[/{colour}] "
                                           f"{result.wall_s:.0f}s")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import keras
 import numpy as np
@@ -19,7 +19,14 @@ from ..config.loader import RunSpec
 from ..config.schema import RunConfig
 from .result import RunResult
 
-DATA_DIM = 2  # toy data sets are 2-D
+
+class Compiled(NamedTuple):
+    """A cached model and the compiled diagnostics bound to it."""
+
+    model: object
+    clip: object  # the variable holding c, or None
+    layer_grads: object
+    probes: dict
 
 
 def _graph_key(cfg: RunConfig) -> str:
@@ -29,7 +36,8 @@ def _graph_key(cfg: RunConfig) -> str:
     data["train"].pop("steps")
     data["method"]["clip"] = data["method"]["clip"] is not None
     for net in ("generator", "critic"):
-        data[net].pop("init")
+        data[net].pop("init", None)
+    data["generator"].pop("theta", None)
     data["optimizer"].pop("learning_rate")
     data["optimizer"].pop("generator_learning_rate")
     return repr(sorted(data.items()))
@@ -37,11 +45,13 @@ def _graph_key(cfg: RunConfig) -> str:
 
 def make_nets_factory(cfg: RunConfig):
     """Builds fresh (generator, critic) with the run's initialisers; used for initial weights."""
+    from ..data.toy import DATA_DIMS
     from ..nets.mlp import build_critic, build_generator
 
+    dim = DATA_DIMS[cfg.dataset.name]
+
     def make_nets():
-        return (build_generator(cfg.generator, DATA_DIM),
-                build_critic(cfg.critic, DATA_DIM, init_clip=cfg.method.clip))
+        return build_generator(cfg.generator, dim), build_critic(cfg.critic, dim, init_clip=cfg.method.clip)
 
     return make_nets
 
@@ -60,18 +70,22 @@ class Trainer:
 
     @staticmethod
     def _build(cfg: RunConfig, seed: int):
-        from ..data.toy import make_sampler
+        from ..data.toy import DATA_DIMS, make_sampler
+        from ..diagnostics.critic_probe import make_probe_fns
         from ..diagnostics.layer_grads import make_layer_grad_fn
         from ..methods.adversarial import AdversarialModel
         from ..nets.mlp import build_critic, build_generator
 
         keras.utils.set_random_seed(seed)
         clip = keras.Variable(cfg.method.clip, trainable=False, name="clip") if cfg.method.clip else None
-        gen = build_generator(cfg.generator, DATA_DIM)
-        critic = build_critic(cfg.critic, DATA_DIM, clip=clip, init_clip=cfg.method.clip)
-        model = AdversarialModel(gen, critic, make_sampler(cfg.dataset.name, seed), cfg, seed=seed)
+        dim = DATA_DIMS[cfg.dataset.name]
+        gen = build_generator(cfg.generator, dim)
+        critic = build_critic(cfg.critic, dim, clip=clip, init_clip=cfg.method.clip)
+        sampler = make_sampler(cfg.dataset.name, seed, cfg.dataset.std)
+        model = AdversarialModel(gen, critic, sampler, cfg, seed=seed)
         model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
-        return model, clip, make_layer_grad_fn(model)
+        layer_grads = make_layer_grad_fn(model) if "layer_grad_norms" in cfg.record.diagnostics else None
+        return Compiled(model, clip, layer_grads, make_probe_fns(model, cfg.record))
 
     def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
         t0 = time.perf_counter()
@@ -86,12 +100,13 @@ class Trainer:
         import tensorflow as tf
 
         cfg = spec.config
-        model, clip, layer_grad_fn = self._model(cfg, spec.seed)
-        if clip is not None:
-            clip.assign(cfg.method.clip)
+        compiled = self._model(cfg, spec.seed)
+        model = compiled.model
+        if compiled.clip is not None:
+            compiled.clip.assign(cfg.method.clip)
         model.set_learning_rates(cfg.optimizer)
         model.reinitialize(spec.seed, make_nets_factory(cfg))
-        recorder = Recorder(spec, model, layer_grad_fn, on_steps)
+        recorder = Recorder(spec, compiled, on_steps)
         every = cfg.record.every
         data = tf.data.Dataset.from_tensors(0.0).repeat()  # the train step samples its own data
         model.fit(data, epochs=cfg.train.steps // every, steps_per_epoch=every, verbose=0, shuffle=False,
@@ -105,9 +120,10 @@ class Trainer:
 class Recorder(keras.callbacks.Callback):
     """Records losses and diagnostics every `record.every` generator iterations (Keras epochs)."""
 
-    def __init__(self, spec: RunSpec, model, layer_grad_fn, on_steps):
+    def __init__(self, spec: RunSpec, compiled: Compiled, on_steps):
         super().__init__()
-        self.spec, self.adv, self.layer_grad_fn, self.on_steps = spec, model, layer_grad_fn, on_steps
+        self.spec, self.adv, self.on_steps = spec, compiled.model, on_steps
+        self.layer_grad_fn, self.probes = compiled.layer_grads, compiled.probes
         cfg = spec.config
         self.every = cfg.record.every
         self.diagnostics = set(cfg.record.diagnostics)
@@ -118,6 +134,7 @@ class Recorder(keras.callbacks.Callback):
         self.weights: dict[str, np.ndarray] = {}
         self.step = 0
         self.diverged = False
+        self.grid = None
 
     def _add(self, metric: str, value: float, layer: int | None = None):
         self.rows.append({"run_id": self.spec.run_id, "variant": self.spec.variant, "seed": self.spec.seed,
@@ -143,6 +160,8 @@ class Recorder(keras.callbacks.Callback):
             self.on_steps(self.every)
 
     def finish(self):
+        if self.grid is not None:
+            self.artifacts["grid"] = self.grid
         if "weight_hist" in self.diagnostics:
             from ..diagnostics.weights import flat_kernels, weight_sample
 
@@ -158,6 +177,12 @@ class Recorder(keras.callbacks.Callback):
             for layer, value in enumerate(norms, start=1):
                 self._add("grad_norm", value, layer)
             self._add("grad_log_ratio", log_ratio(norms))
+        if self.probes:
+            from ..diagnostics.critic_probe import run_probes
+
+            scalars, self.grid = run_probes(self.probes, self.spec.config.record)
+            for name, value in scalars.items():
+                self._add(name, value)
         if self.diagnostics & {"weight_stats", "weight_hist"}:
             from ..diagnostics.weights import flat_kernels, weight_sample, weight_stats
 

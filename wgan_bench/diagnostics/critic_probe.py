@@ -1,0 +1,121 @@
+"""Probes of a critic trained against fixed distributions (WGAN Fig. 2, A&B Figs. 2-3).
+
+All run on record steps only, on fresh samples from the diagnostics' own random stream:
+- dual_estimate: the critic's W estimate E f(real) − E f(fake) on `eval_samples` per side,
+  its largest input-gradient norm on those samples, and their ratio (the estimate of a
+  1-Lipschitz rescaling of the critic).
+- disc_stats (BCE discriminators): accuracy, the JS lower bound ½·L(D) + log 2, and the
+  minimax generator's input gradient E_fake |d/dx log(1 − D(x))| = E_fake σ(f)·|f′|.
+- theta_grads (shift generators): d/dθ of the generator costs on `grad_batches` minibatches;
+  mean and std over minibatches of minimax E log(1 − D), non-saturating −E log D (GAN) or
+  E f (WGAN).
+- critic_grid (1-D data): f and f′ on a grid; R² of a linear fit of f on [fit_lo, fit_hi] and
+  median |f′| there over max |f′| on the grid.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+
+def _input_grads(critic, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = critic(x, training=False)
+    return out, tape.gradient(out, x)
+
+
+def make_probe_fns(model, record) -> dict:
+    """Compiled probes for the diagnostics named in `record.diagnostics` (a RecordConfig)."""
+    wanted, fns = set(record.diagnostics), {}
+    n, gen = record.eval_samples, model.diag_seed_generator
+    gan = model.cfg.method.name == "gan"
+
+    if wanted & {"dual_estimate", "disc_stats"}:
+        @tf.function
+        def evaluate():
+            real = model.sample_real(n, gen)
+            fake = model.generator(model.sample_z(n, gen), training=False)
+            f_real, g_real = _input_grads(model.critic, real)
+            f_fake, g_fake = _input_grads(model.critic, fake)
+            norms = tf.norm(tf.concat([g_real, g_fake], axis=0), axis=1)
+            out = {}
+            if "dual_estimate" in wanted:
+                w = tf.reduce_mean(f_real) - tf.reduce_mean(f_fake)
+                slope = tf.reduce_max(norms)
+                out.update(w_dual=w, max_slope=slope, w_dual_normalized=w / slope)
+            if "disc_stats" in wanted:
+                correct = tf.concat([tf.cast(f_real > 0, tf.float32), tf.cast(f_fake < 0, tf.float32)], 0)
+                bce = tf.reduce_mean(tf.nn.softplus(-f_real)) + tf.reduce_mean(tf.nn.softplus(f_fake))
+                fake_norms = tf.norm(g_fake, axis=1)
+                out.update(accuracy=tf.reduce_mean(correct), js_bound=math.log(2.0) - 0.5 * bce,
+                           minimax_input_grad=tf.reduce_mean(tf.sigmoid(f_fake[:, 0]) * fake_norms))
+            return out
+
+        fns["evaluate"] = evaluate
+
+    if "theta_grads" in wanted:
+        theta = model.generator.theta
+        costs = ({"minimax": lambda f: -tf.reduce_mean(tf.nn.softplus(f)),
+                  "ns": lambda f: tf.reduce_mean(tf.nn.softplus(-f))} if gan
+                 else {"w": lambda f: tf.reduce_mean(f)})
+
+        @tf.function
+        def theta_grads():
+            per_batch = {name: [] for name in costs}
+            for _ in range(record.grad_batches):
+                z = model.sample_z(model.batch_size, gen)
+                with tf.GradientTape(persistent=True) as tape:
+                    f = model.critic(model.generator(z, training=False), training=False)
+                    values = {name: cost(f) for name, cost in costs.items()}
+                for name, value in values.items():
+                    per_batch[name].append(tape.gradient(value, theta))
+                del tape
+            out = {}
+            for name, grads in per_batch.items():
+                g = tf.stack(grads)
+                out[f"grad_theta_{name}"] = tf.abs(tf.reduce_mean(g))
+                out[f"grad_theta_{name}_std"] = tf.math.reduce_std(g)
+            return out
+
+        fns["theta_grads"] = theta_grads
+
+    if "critic_grid" in wanted:
+        grid = record.grid
+        xs = tf.reshape(tf.linspace(grid.lo, grid.hi, grid.n), (-1, 1))
+
+        @tf.function
+        def critic_grid():
+            f, df = _input_grads(model.critic, xs)
+            return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}
+
+        fns["critic_grid"] = critic_grid
+    return fns
+
+
+def grid_metrics(x: np.ndarray, f: np.ndarray, df: np.ndarray, fit_lo: float, fit_hi: float) -> dict[str, float]:
+    """R² of a straight-line fit of f on [fit_lo, fit_hi]; median |f′| there over max |f′| on the grid."""
+    inside = (x >= fit_lo) & (x <= fit_hi)
+    xi, fi = x[inside].astype(np.float64), f[inside].astype(np.float64)
+    slope, intercept = np.polyfit(xi, fi, 1)
+    resid = fi - (slope * xi + intercept)
+    total = np.sum((fi - fi.mean()) ** 2)
+    r2 = 1.0 - np.sum(resid ** 2) / total if total > 0 else 0.0
+    peak = np.max(np.abs(df))
+    ratio = float(np.median(np.abs(df[inside])) / peak) if peak > 0 else 0.0
+    return {"linear_r2": float(r2), "slope_ratio": ratio}
+
+
+def run_probes(fns: dict, record) -> tuple[dict[str, float], dict[str, np.ndarray] | None]:
+    """Scalar metrics of every probe, and the grid arrays when `critic_grid` is recorded."""
+    scalars, grid = {}, None
+    for name in ("evaluate", "theta_grads"):
+        if name in fns:
+            scalars.update({k: float(v) for k, v in fns[name]().items()})
+    if "critic_grid" in fns:
+        grid = {k: np.asarray(v) for k, v in fns["critic_grid"]().items()}
+        scalars.update(grid_metrics(grid["x"], grid["f"], grid["df"], record.grid.fit_lo, record.grid.fit_hi))
+    return scalars, grid

@@ -1,0 +1,1 @@
+"""Metrics without TensorFlow: closed-form divergences, exact optimal transport (POT)."""
