@@ -174,7 +174,7 @@ class AnalysisConfig(Strict):
     task: Literal["analysis"]
     analysis: Literal[ANALYSES]
     mu_max: float = Field(35.0, gt=0, description="gaussian_divergences: largest mean shift")
-    mu_points: int = Field(141, ge=3, description="gaussian_divergences: grid size on [0, mu_max]")
+    mu_points: int = Field(71, ge=3, description="gaussian_divergences: grid size on [0, mu_max]")
     samples: int = Field(4096, ge=2, description="samples per distribution for sample-based W1")
     thetas: list[float] = Field([0.0, -0.1, 0.1, -0.5, 0.5, -1.0, 1.0],
                                 description="parallel_lines: offsets checked with exact OT")

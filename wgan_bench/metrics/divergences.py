@@ -72,9 +72,10 @@ def central_difference(fn, x: float, h: float = 1e-4) -> float:
 def gaussian_table(mus) -> dict[str, np.ndarray]:
     """Every divergence and its derivative on a grid of mu (arrays for figures and claims)."""
     mus = np.asarray(mus, dtype=float)
+    gap = np.array([js_gap(m) for m in mus])
     out = {"mu": mus,
            "kl": np.array([kl(m) for m in mus]), "kl_closed": mus ** 2 / 2,
-           "js": np.array([js(m) for m in mus]), "js_gap": np.array([js_gap(m) for m in mus]),
+           "js": LOG2 - gap, "js_gap": gap,
            "tv": np.array([tv(m) for m in mus]), "w1": np.array([w1(m) for m in mus]),
            "dkl": np.array([dkl_dmu(m) for m in mus]), "djs": np.array([djs_dmu(m) for m in mus]),
            "dtv": np.array([dtv_dmu(m) for m in mus]),

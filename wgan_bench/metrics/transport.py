@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-import ot
+
+# POT imports every array backend it finds (TensorFlow, JAX, PyTorch) unless told not to;
+# NumPy is all we need, and importing TensorFlow here would cost seconds and log noise.
+for _backend in ("TENSORFLOW", "JAX", "PYTORCH", "CUPY"):
+    os.environ.setdefault(f"POT_BACKEND_DISABLE_{_backend}", "1")
+
+import ot  # noqa: E402
 
 
 def _as_2d(x) -> np.ndarray:

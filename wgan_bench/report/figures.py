@@ -112,4 +112,147 @@ def metric_curve(spec, store):
     return fig
 
 
-FIGURES = {"layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve}
+def _first_ok_run(runs: pd.DataFrame, variant: str):
+    ok = runs[(runs["status"] == "ok") & (runs["variant"] == variant)].sort_values("seed")
+    return ok.iloc[0] if len(ok) else None
+
+
+def critic_curve(spec, store):
+    """Each variant's critic on its 1-D grid (seed of the first finished run), over the two densities."""
+    from scipy import stats
+
+    runs = store.runs()
+    variants = spec.variants or _variant_order(runs)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    palette = sns.color_palette("deep", n_colors=len(variants))
+    drawn = False
+    for colour, variant in zip(palette, variants):
+        run = _first_ok_run(runs, variant)
+        grid = store.artifact(run["run_id"], "grid") if run is not None else None
+        if grid is None:
+            continue
+        x, f = grid["x"], grid["f"].astype(np.float64)
+        if run.get("config.method.name") == "gan":
+            ax.plot(x, 1.0 / (1.0 + np.exp(-f)), color=colour, lw=2, label=f"{variant}: D(x)")
+        else:
+            span = f.max() - f.min()
+            ax.plot(x, (f - f.min()) / span if span > 0 else f, color=colour, lw=2, label=f"{variant}: f(x), rescaled")
+        if not drawn:
+            std, theta = float(run["config.dataset.std"]), float(run["config.generator.theta"])
+            for mean, name in ((0.0, "real"), (theta, "fake")):
+                dens = stats.norm.pdf(x, mean, std)
+                ax.fill_between(x, 0, dens / dens.max() * 0.5, alpha=0.15, color="0.3")
+                ax.text(mean, 0.52, name, ha="center", fontsize=9)
+            drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_xlabel("x")
+    ax.set_ylim(-0.05, 1.1)
+    ax.set_title(spec.title or "critics on the grid")
+    ax.legend(fontsize=8, loc="center right")
+    fig.tight_layout()
+    return fig
+
+
+THETA_METRICS = {"grad_theta_minimax": "minimax  E log(1 − D)", "grad_theta_ns": "−log D",
+                 "grad_theta_w": "WGAN-GP critic  E f"}
+
+
+def theta_grad_curves(spec, store):
+    runs, hist = store.runs(), finished_history(store.runs(), store.history())
+    variants = set(spec.variants or _variant_order(runs))
+    h = hist[hist["variant"].isin(variants)]
+    if not len(h):
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    palette = sns.color_palette("deep", n_colors=len(THETA_METRICS))
+    for colour, (metric, label) in zip(palette, THETA_METRICS.items()):
+        mean = h[h["metric"] == metric].groupby("step")["value"].mean()
+        if not len(mean):
+            continue
+        std = h[h["metric"] == f"{metric}_std"].groupby("step")["value"].mean().reindex(mean.index)
+        ax.plot(mean.index, mean.values, color=colour, label=label)
+        lo = np.clip(mean.values - std.values, mean.values * 1e-2, None)
+        ax.fill_between(mean.index, lo, mean.values + std.values, color=colour, alpha=0.2)
+    ax.set_yscale("log")
+    ax.set_xlabel("discriminator / critic steps")
+    ax.set_ylabel("|d cost / dθ|")
+    ax.set_title(spec.title or "generator gradients")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _analysis(store, variant: str):
+    run = _first_ok_run(store.runs(), variant)
+    return store.artifact(run["run_id"], "analysis") if run is not None else None
+
+
+def divergence_curves(spec, store):
+    a = _analysis(store, spec.variant)
+    if a is None:
+        return None
+    mu, pos = a["mu"], a["mu"] > 0
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    pal = sns.color_palette("deep")
+    styles = ("-", "-", "--", "-")
+    for (key, label), colour, ls in zip((("kl", "KL"), ("js", "JS"), ("tv", "TV"), ("w1", "W1")), pal, styles):
+        left.plot(mu[pos], a[key][pos], label=label, color=colour, lw=2, ls=ls)
+    left.axhline(np.log(2), ls=":", color="0.4", lw=1)
+    left.set_yscale("log")
+    left.set_ylim(1e-2, 1e3)
+    left.set_xlabel("μ")
+    left.set_title("value (dotted: log 2)")
+    left.legend(fontsize=8)
+    for (key, label), colour, ls in zip((("dkl", "dKL/dμ"), ("djs", "dJS/dμ"), ("dtv", "dTV/dμ"), ("dw1", "dW1/dμ")),
+                                        pal, styles):
+        y = np.abs(a[key])
+        keep = (y > 0) & pos
+        right.plot(mu[keep], y[keep], label=label, color=colour, lw=2, ls=ls)
+    right.set_yscale("log")
+    right.set_xlabel("μ")
+    right.set_title("|derivative| (log scale)")
+    right.legend(fontsize=8)
+    fig.suptitle(spec.title or "divergences")
+    fig.tight_layout()
+    return fig
+
+
+def transport_plan(spec, store):
+    a = _analysis(store, spec.variant)
+    if a is None:
+        return None
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    labels_x = [f"{i + 1} @ {v:g}" for i, v in enumerate(a["x"])]
+    labels_y = [f"{v:g}" for v in a["y"]]
+    sns.heatmap(a["plan"], annot=True, fmt=".2g", cmap="Blues", cbar=False, ax=ax,
+                xticklabels=labels_y, yticklabels=labels_x)
+    ax.tick_params(axis="y", rotation=0)
+    ax.set_xlabel("target position")
+    ax.set_ylabel("box @ position")
+    ax.set_title(spec.title or "transport plan")
+    fig.tight_layout()
+    return fig
+
+
+def line_curves(spec, store):
+    a = _analysis(store, spec.variant)
+    if a is None:
+        return None
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    pal = sns.color_palette("deep")
+    ax.plot(a["curve_theta"], a["curve_w"], color=pal[0], lw=2, label="W (exact OT on samples)")
+    ax.plot(a["curve_theta"], a["curve_js"], color=pal[1], lw=2, label="JS (histograms)")
+    ax.scatter(a["theta"], a["w"], color=pal[0], zorder=3, s=18)
+    ax.axhline(np.log(2), ls=":", color="0.4", lw=1)
+    ax.set_xlabel("θ")
+    ax.set_title(spec.title or "parallel lines")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
+           "critic_curve": critic_curve, "theta_grad_curves": theta_grad_curves,
+           "divergence_curves": divergence_curves, "transport_plan": transport_plan, "line_curves": line_curves}

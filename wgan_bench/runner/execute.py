@@ -98,13 +98,27 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
     return outcomes
 
 
+def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
+    """Train, or evaluate an analysis (closed forms, exact OT), recording a crash as a failed run."""
+    if spec.config.task != "analysis":
+        return trainer.run(spec, on_steps=on_steps)
+    from ..analyses import run_analysis
+
+    try:
+        result = run_analysis(spec)
+    except Exception as exc:
+        return RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0, error=f"{type(exc).__name__}: {exc}")
+    on_steps(1)
+    return result
+
+
 def _run_local(todo, progress, jobs, threads):
     from .train import Trainer
 
     trainer = Trainer()
     for spec in todo:
         progress.start(spec)
-        yield spec, trainer.run(spec, on_steps=lambda n, s=spec: progress.advance(s, n))
+        yield spec, run_one(trainer, spec, lambda n, s=spec: progress.advance(s, n))
 
 
 # ---------------------------------------------------------------- process pool (--jobs N)
@@ -124,7 +138,7 @@ def _init_worker(threads: int, q) -> None:
 
 def _worker_run(spec: RunSpec):
     _worker_queue.put((spec.run_id, "start", 0))
-    return _worker_trainer.run(spec, on_steps=lambda n: _worker_queue.put((spec.run_id, "steps", n)))
+    return run_one(_worker_trainer, spec, lambda n: _worker_queue.put((spec.run_id, "steps", n)))
 
 
 def _run_pool(todo, progress, jobs, threads):

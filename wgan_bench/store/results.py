@@ -39,7 +39,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_csv(path: Path, df: pd.DataFrame) -> None:
     buf = io.StringIO()
-    df.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
+    df.to_csv(buf, index=False, lineterminator="\n")  # repr floats: exact round trip
     atomic_write_bytes(path, buf.getvalue().encode())
 
 
