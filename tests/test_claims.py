@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pandas as pd
 import pytest
 
@@ -97,3 +99,23 @@ def test_per_layer_metric_needs_layer():
     assert out[0].status == "INCONCLUSIVE" and "give `layer`" in out[0].detail
     assert out[1].status == "PASS" and out[1].measured == 2
     assert not math.isnan(out[1].threshold)
+
+
+def test_windowed_reducers_approx_op_and_drop_from_max():
+    runs, hist = _tables({("a", 0): [0.1, 0.5, 0.99, 1.0, 0.2], ("b", 0): [1e-2, 3e-1, 1e-2, 1e-3, 3e-4]})
+    spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "reduce": "max_until_step", "step": 20, "op": ">=", "value": 0.99},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "min_from_step", "step": 30, "op": ">=", "value": 0.5},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "max_from_step", "step": 30, "op": "~=", "value": 1.05, "rtol": 0.05},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "max_from_step", "step": 30, "op": "~=", "value": 1.1, "rtol": 0.05},
+                 {"kind": "relation", "variant": "b", "stat": "log10_change_from_max", "metric": "r", "step_from": 20, "step_to": 40, "op": "<=", "value": -3},
+                 {"kind": "relation", "variant": "b", "stat": "log10_change", "metric": "r", "step_from": 20, "step_to": 40, "op": "<=", "value": -2})
+    got = _status(spec, runs, hist)
+    assert [g[0] for g in got] == ["PASS", "FAIL", "PASS", "FAIL", "PASS", "FAIL"]
+    assert got[0][1] == 0.99 and got[1][1] == 0.2
+    assert got[4][1] == pytest.approx(np.log10(3e-4 / 3e-1))
+    assert got[5][1] == pytest.approx(np.log10(3e-4 / 1e-2))
+
+
+def test_approx_op_only_for_thresholds():
+    with pytest.raises(Exception):
+        _spec({"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": "~="})

@@ -108,3 +108,31 @@ def test_shipped_experiments_validate():
 
     for path in sorted(Path(__file__).resolve().parents[1].glob("experiments/*.yaml")):
         load_experiment(path)
+
+
+def test_analysis_variants_do_not_inherit_training_fields(tmp_path):
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    data["variants"]["ot"] = {"task": "analysis", "analysis": "box_transport"}
+    data["profiles"]["quick"]["train"] = {"steps": 40}
+    exp = load_experiment(_write(tmp_path, data))
+    runs = {r.variant: r.config for r in exp.resolve("quick", overrides=["train.steps=60"])}
+    assert runs["ot"].task == "analysis" and runs["ot"].total_steps == 1
+    assert runs["clip"].train.steps == 60
+    data["variants"]["ot"]["analysis"] = "tea_leaves"
+    with pytest.raises(UserError) as exc:
+        load_experiment(_write(tmp_path, data))
+    assert any("variants.ot.analysis" in p and "'box_transport'" in p for p in exc.value.problems)
+
+
+def test_fixed_generator_rules(tmp_path):
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    data["defaults"]["generator"] = {"kind": "shift", "theta": 2.0}
+    problems = _errors(tmp_path, lambda d: d.update(defaults={**data["defaults"]}))
+    assert any("train_generator: false" in p for p in problems)
+    data["defaults"]["train"]["train_generator"] = False
+    data["defaults"]["record"]["diagnostics"] = ["critic_grid"]
+    problems = _errors(tmp_path, lambda d: d.update(defaults={**data["defaults"]}))
+    assert any("critic_grid needs 1-D data" in p for p in problems)
+    data["defaults"]["generator"]["depth"] = 3
+    problems = _errors(tmp_path, lambda d: d.update(defaults={**data["defaults"]}))
+    assert any("generator.depth: unknown field" in p for p in problems)
