@@ -24,7 +24,8 @@ PROFILE_KEYS = {"seeds", "variants", "description"}
 # Tags of tagged unions, which pydantic adds to error locations.
 TAGS = {"threshold", "comparison", "order", "relation", "layer_profile", "weight_hist", "metric_curve",
         "critic_curve", "divergence_curves", "transport_plan", "line_curves",
-        "train-run", "analysis-run", "mlp-generator", "shift-generator"}
+        "train-run", "analysis-run", "mlp-generator", "shift-generator", "noise-generator", "sample_grid",
+        "value_surfaces"}
 
 
 @dataclass(frozen=True)

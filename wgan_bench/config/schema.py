@@ -17,7 +17,8 @@ NORMS = ("none", "batch", "layer")
 INITS = ("he_uniform", "glorot_uniform", "uniform_half_clip")
 METHODS = ("gan", "wgan", "wgan_gp")
 DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist",  # deep-critic pathologies
-               "dual_estimate", "disc_stats", "theta_grads", "critic_grid")  # critics vs fixed distributions
+               "dual_estimate", "disc_stats", "theta_grads", "critic_grid",  # critics vs fixed distributions
+               "sample_quality", "value_surface")  # 2-D toy data: modes, exact W1, the critic's surface
 ANALYSES = ("box_transport", "gaussian_divergences", "parallel_lines")
 # How a metric's history becomes one number per run (see claims/select.py). `step` bounds the
 # *_until_step / *_from_step windows.
@@ -61,13 +62,22 @@ class ShiftGeneratorConfig(Strict):
     theta: float = 0.0
 
 
+class NoiseGeneratorConfig(Strict):
+    """A fixed generator: G(x) = x + std·N(0, I) on fresh real samples (gan_toy.py's FIXED_GENERATOR)."""
+
+    kind: Literal["noise"]
+    std: float = Field(1.0, gt=0)
+
+
 def _kind(value) -> str:
     kind = value.get("kind", "mlp") if isinstance(value, dict) else getattr(value, "kind", "mlp")
     return f"{kind}-generator"
 
 
 GeneratorConfig = Annotated[Union[Annotated[MLPGeneratorConfig, Tag("mlp-generator")],
-                                  Annotated[ShiftGeneratorConfig, Tag("shift-generator")]], Discriminator(_kind)]
+                                  Annotated[ShiftGeneratorConfig, Tag("shift-generator")],
+                                  Annotated[NoiseGeneratorConfig, Tag("noise-generator")]], Discriminator(_kind)]
+FIXED_GENERATORS = ("shift", "noise")
 
 
 class CriticConfig(NetConfig):
@@ -122,6 +132,17 @@ class RecordConfig(Strict):
     weight_sample: int = Field(20000, ge=1, description="critic weights kept for histograms")
     eval_samples: int = Field(4096, ge=1, description="samples per distribution for dual_estimate/disc_stats")
     grad_batches: int = Field(20, ge=2, description="minibatches for the mean/std of theta_grads")
+    quality_samples: int = Field(2500, ge=10, description="samples for sample_quality / value_surface")
+    w1_samples: int = Field(1000, ge=10, description="samples per side for the exact W1 (POT)")
+    quality_every: int | None = Field(None, ge=1, description="sample_quality/value_surface every N "
+                                                              "iterations (a multiple of every; default: every)")
+
+    @model_validator(mode="after")
+    def _quality_every_multiple(self):
+        if self.quality_every is not None and self.quality_every % self.every:
+            raise ValueError(f"record.quality_every ({self.quality_every}) must be a multiple of record.every "
+                             f"({self.every})")
+        return self
     grid: GridConfig = GridConfig()
 
 
@@ -146,12 +167,14 @@ class RunConfig(Strict):
             raise ValueError("record.diagnostics critic_grid needs 1-D data (dataset gaussian_1d)")
         if "theta_grads" in wanted and self.generator.kind != "shift":
             raise ValueError("record.diagnostics theta_grads needs generator kind shift")
+        if wanted & {"sample_quality", "value_surface"} and self.dataset.name == "gaussian_1d":
+            raise ValueError("record.diagnostics sample_quality/value_surface need 2-D data")
         return self
 
     @model_validator(mode="after")
     def _fixed_generator_is_not_trained(self):
-        if self.generator.kind == "shift" and self.train.train_generator:
-            raise ValueError("a shift generator is fixed: set train.train_generator: false")
+        if self.generator.kind in FIXED_GENERATORS and self.train.train_generator:
+            raise ValueError(f"a {self.generator.kind} generator is fixed: set train.train_generator: false")
         return self
 
     @model_validator(mode="after")
@@ -365,8 +388,27 @@ class LineCurvesFigure(Strict):
     caption: str = ""
 
 
+class SampleGridFigure(Strict):
+    """Scatter plots of the final samples over the real modes, one panel per variant."""
+
+    kind: Literal["sample_grid"]
+    variants: list[str] = []
+    title: str = ""
+    caption: str = ""
+
+
+class ValueSurfaceFigure(Strict):
+    """Contour plots of 2-D critics (WGAN-GP Fig. 1(a)), one panel per variant."""
+
+    kind: Literal["value_surfaces"]
+    variants: list[str] = []
+    columns: int = Field(3, ge=1)
+    title: str = ""
+    caption: str = ""
+
+
 Figure = Annotated[
-    Union[LayerProfileFigure, WeightHistFigure, MetricCurveFigure, CriticCurveFigure, ThetaGradFigure,
+    Union[SampleGridFigure, ValueSurfaceFigure, LayerProfileFigure, WeightHistFigure, MetricCurveFigure, CriticCurveFigure, ThetaGradFigure,
           DivergenceFigure, TransportPlanFigure, LineCurvesFigure], Field(discriminator="kind")
 ]
 

@@ -26,7 +26,7 @@ class AdversarialModel(keras.Model):
         self.cfg = cfg
         self.train_generator = cfg.train.train_generator
         # A shift generator moves fresh real samples; an MLP generator maps Gaussian noise.
-        self.fixed_input = cfg.generator.kind == "shift"
+        self.fixed_input = cfg.generator.kind in ("shift", "noise")
         self.adv_loss = LOSSES[loss_name(cfg.method)]
         self.n_critic = cfg.method.n_critic
         self.batch_size = cfg.train.batch_size
@@ -145,7 +145,10 @@ class AdversarialModel(keras.Model):
         self.project_critic()
         reset_optimizer(self.d_optimizer)
         reset_optimizer(self.g_optimizer)
-        for gen, offset in ((self.seed_generator, 0), (self.diag_seed_generator, 1)):
+        streams = [(self.seed_generator, 0), (self.diag_seed_generator, 1)]
+        if hasattr(self.generator, "seed_generator"):  # a noise generator's own stream
+            streams.append((self.generator.seed_generator, 2))
+        for gen, offset in streams:
             gen.state.assign(keras.ops.convert_to_tensor([seed, offset], dtype=gen.state.dtype))
         for m in self.metrics:
             m.reset_state()

@@ -76,7 +76,26 @@ class ShiftGenerator(keras.Model):
         return []
 
 
+class NoiseGenerator(keras.Model):
+    """G(x) = x + std·N(0, I) on fresh real samples: gan_toy.py's fixed generator."""
+
+    def __init__(self, std: float, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.std = std
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        return x + self.std * keras.random.normal(keras.ops.shape(x), seed=self.seed_generator)
+
+    def kernels(self):
+        return []
+
+
 def build_generator(cfg, data_dim: int):
+    if cfg.kind == "noise":
+        net = NoiseGenerator(cfg.std, name="generator")
+        net(keras.ops.zeros((1, data_dim)))
+        return net
     if cfg.kind == "shift":
         net = ShiftGenerator(cfg.theta, data_dim, name="generator")
         net(keras.ops.zeros((1, data_dim)))

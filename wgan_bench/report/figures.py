@@ -253,6 +253,74 @@ def line_curves(spec, store):
     return fig
 
 
-FIGURES = {"layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
+def _panels(n: int, columns: int, size: float = 3.2):
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, min(n, columns), figsize=(size * min(n, columns), size * rows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()
+
+
+def sample_grid(spec, store):
+    from ..data.toy import MODES
+    from ..metrics.modes import min_mode_distance
+
+    runs = store.runs()
+    panels = []
+    for variant in spec.variants or _variant_order(runs):
+        run = _first_ok_run(runs, variant)
+        arrays = store.artifact(run["run_id"], "samples") if run is not None else None
+        if arrays is not None:
+            panels.append((run, arrays))
+    if not panels:
+        return None
+    fig, axes = _panels(len(panels), 3)
+    for ax, (run, arrays) in zip(axes, panels):
+        centres, _ = MODES.get(run["config.dataset.name"], (None, None))
+        ax.scatter(arrays["real"][:, 0], arrays["real"][:, 1], s=2, color="0.75", alpha=0.5)
+        ax.scatter(arrays["fake"][:, 0], arrays["fake"][:, 1], s=2, color=sns.color_palette("deep")[0], alpha=0.5)
+        if centres is not None:
+            radius = 0.25 * min_mode_distance(centres)
+            for c in centres:
+                ax.add_patch(plt.Circle(c, radius, fill=False, color="0.4", lw=0.6))
+            ax.scatter(centres[:, 0], centres[:, 1], marker="x", color="0.2", s=15)
+        ax.set_xlim(-2.2, 2.2)
+        ax.set_ylim(-2.2, 2.2)
+        ax.set_aspect("equal")
+        ax.set_title(run["run_id"], fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(spec.title or "samples")
+    fig.tight_layout()
+    return fig
+
+
+def value_surfaces(spec, store):
+    from ..diagnostics.value_surface import GRID_LIM
+
+    runs = store.runs()
+    panels = []
+    for variant in spec.variants or _variant_order(runs):
+        run = _first_ok_run(runs, variant)
+        arrays = store.artifact(run["run_id"], "surface") if run is not None else None
+        if arrays is not None:
+            panels.append((run, arrays))
+    if not panels:
+        return None
+    fig, axes = _panels(len(panels), spec.columns)
+    axis = np.linspace(-GRID_LIM, GRID_LIM, panels[0][1]["values"].shape[0])
+    for ax, (run, arrays) in zip(axes, panels):
+        ax.contourf(axis, axis, arrays["values"], levels=20, cmap="viridis")
+        ax.scatter(arrays["real"][:, 0], arrays["real"][:, 1], s=1, color="orange", alpha=0.6)
+        ax.set_aspect("equal")
+        ax.set_title(run["run_id"], fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(spec.title or "critic value surfaces")
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"sample_grid": sample_grid, "value_surfaces": value_surfaces, "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
            "critic_curve": critic_curve, "theta_grad_curves": theta_grad_curves,
            "divergence_curves": divergence_curves, "transport_plan": transport_plan, "line_curves": line_curves}

@@ -27,6 +27,8 @@ class Compiled(NamedTuple):
     clip: object  # the variable holding c, or None
     layer_grads: object
     probes: dict
+    quality: object  # draws generated and real samples (sample_quality)
+    surface: object  # the critic's 2-D value surface (value_surface)
 
 
 def _graph_key(cfg: RunConfig) -> str:
@@ -73,6 +75,8 @@ class Trainer:
         from ..data.toy import DATA_DIMS, make_sampler
         from ..diagnostics.critic_probe import make_probe_fns
         from ..diagnostics.layer_grads import make_layer_grad_fn
+        from ..diagnostics.sample_quality import make_sampler_fn
+        from ..diagnostics.value_surface import make_surface_fn
         from ..methods.adversarial import AdversarialModel
         from ..nets.mlp import build_critic, build_generator
 
@@ -84,8 +88,12 @@ class Trainer:
         sampler = make_sampler(cfg.dataset.name, seed, cfg.dataset.std)
         model = AdversarialModel(gen, critic, sampler, cfg, seed=seed)
         model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
-        layer_grads = make_layer_grad_fn(model) if "layer_grad_norms" in cfg.record.diagnostics else None
-        return Compiled(model, clip, layer_grads, make_probe_fns(model, cfg.record))
+        wanted, n = set(cfg.record.diagnostics), cfg.record.quality_samples
+        return Compiled(model, clip,
+                        make_layer_grad_fn(model) if "layer_grad_norms" in wanted else None,
+                        make_probe_fns(model, cfg.record),
+                        make_sampler_fn(model, n) if "sample_quality" in wanted else None,
+                        make_surface_fn(model, n) if "value_surface" in wanted else None)
 
     def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
         t0 = time.perf_counter()
@@ -124,6 +132,7 @@ class Recorder(keras.callbacks.Callback):
         super().__init__()
         self.spec, self.adv, self.on_steps = spec, compiled.model, on_steps
         self.layer_grad_fn, self.probes = compiled.layer_grads, compiled.probes
+        self.quality_fn, self.surface_fn = compiled.quality, compiled.surface
         cfg = spec.config
         self.every = cfg.record.every
         self.diagnostics = set(cfg.record.diagnostics)
@@ -134,7 +143,7 @@ class Recorder(keras.callbacks.Callback):
         self.weights: dict[str, np.ndarray] = {}
         self.step = 0
         self.diverged = False
-        self.grid = None
+        self.latest: dict[str, dict[str, np.ndarray]] = {}  # arrays of the last record step
 
     def _add(self, metric: str, value: float, layer: int | None = None):
         self.rows.append({"run_id": self.spec.run_id, "variant": self.spec.variant, "seed": self.spec.seed,
@@ -160,13 +169,36 @@ class Recorder(keras.callbacks.Callback):
             self.on_steps(self.every)
 
     def finish(self):
-        if self.grid is not None:
-            self.artifacts["grid"] = self.grid
+        for name in ("grid", "samples", "surface"):
+            if self.latest.get(name) is not None:
+                self.artifacts[name] = self.latest[name]
         if "weight_hist" in self.diagnostics:
             from ..diagnostics.weights import flat_kernels, weight_sample
 
             self.weights["final"] = weight_sample(flat_kernels(self.adv.critic), self.spec.config.record.weight_sample)
             self.artifacts["weights"] = dict(self.weights)
+
+    def _record_samples(self):
+        record, dataset = self.spec.config.record, self.spec.config.dataset.name
+        every = record.quality_every or record.every
+        if self.step % every and self.step != self.spec.config.train.steps:
+            return
+        if self.quality_fn is not None:
+            from ..diagnostics.sample_quality import quality_metrics
+
+            fake, real = (np.asarray(t) for t in self.quality_fn())
+            for name, value in quality_metrics(fake, real, dataset, record.w1_samples).items():
+                self._add(name, value)
+            self.latest["samples"] = {"fake": fake, "real": real}
+        if self.surface_fn is not None:
+            from ..data.toy import MODES
+            from ..diagnostics.value_surface import surface_metrics
+
+            values, f, norms, real, fake = (np.asarray(t) for t in self.surface_fn())
+            for name, value in surface_metrics(values, f, norms, real, fake, MODES[dataset][0],
+                                               record.w1_samples).items():
+                self._add(name, value)
+            self.latest["surface"] = {"values": values, "real": real[:1000], "fake": fake[:1000]}
 
     def _record_diagnostics(self):
         if "layer_grad_norms" in self.diagnostics:
@@ -180,9 +212,10 @@ class Recorder(keras.callbacks.Callback):
         if self.probes:
             from ..diagnostics.critic_probe import run_probes
 
-            scalars, self.grid = run_probes(self.probes, self.spec.config.record)
+            scalars, self.latest["grid"] = run_probes(self.probes, self.spec.config.record)
             for name, value in scalars.items():
                 self._add(name, value)
+        self._record_samples()
         if self.diagnostics & {"weight_stats", "weight_hist"}:
             from ..diagnostics.weights import flat_kernels, weight_sample, weight_stats
 
