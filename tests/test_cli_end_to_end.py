@@ -115,3 +115,17 @@ def test_parallel_jobs_give_the_same_tables(workspace, monkeypatch):
     # workers use 1 thread each instead of 2, which may reorder float sums: compare closely, not bitwise
     pd.testing.assert_frame_equal(serial.drop(columns="value"), parallel.drop(columns="value"))
     assert parallel["value"].to_numpy() == pytest.approx(serial["value"].to_numpy(), rel=1e-3, abs=1e-6)
+
+
+def test_report_of_the_committed_results_without_tensorflow(tmp_path):
+    """Every figure kind the shipped experiments use must draw from tables alone."""
+    from .conftest import REPO
+
+    code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+            "from wgan_bench.cli import main\n"
+            f"sys.exit(main(['report', '--results', 'results', '--out', {str(tmp_path)!r}]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    readme = (tmp_path / "README.md").read_text()
+    assert "no stored results" not in readme
+    assert len(list(tmp_path.rglob("*.png"))) >= 10

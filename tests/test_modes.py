@@ -40,7 +40,7 @@ def test_geometry_and_reverse_kl_of_half_the_modes():
 
 
 def test_peaks_on_a_synthetic_surface():
-    from wgan_bench.diagnostics.value_surface import GRID_LIM, GRID_N, count_peaks, local_max_mask
+    from wgan_bench.metrics.surfaces import GRID_LIM, GRID_N, count_peaks, local_max_mask
 
     axis = np.linspace(-GRID_LIM, GRID_LIM, GRID_N)
     gx, gy = np.meshgrid(axis, axis)

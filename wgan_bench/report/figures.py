@@ -296,7 +296,7 @@ def sample_grid(spec, store):
 
 
 def value_surfaces(spec, store):
-    from ..diagnostics.value_surface import GRID_LIM
+    from ..metrics.surfaces import GRID_LIM
 
     runs = store.runs()
     panels = []
