@@ -119,3 +119,14 @@ def test_windowed_reducers_approx_op_and_drop_from_max():
 def test_approx_op_only_for_thresholds():
     with pytest.raises(Exception):
         _spec({"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": "~="})
+
+
+def test_spearman_over_a_window():
+    runs, hist = _tables({("a", 0): [9, 1, 2, 3, 4, 5]})
+    _, hist_y = _tables({("a", 0): [0, 10, 20, 30, 40, 50]}, metric="q")
+    hist = pd.concat([hist, hist_y], ignore_index=True)
+    spec = _spec({"kind": "relation", "variant": "a", "stat": "spearman", "metric": "r", "metric_y": "q", "op": ">=", "value": 0.99},
+                 {"kind": "relation", "variant": "a", "stat": "spearman", "metric": "r", "metric_y": "q", "step_from": 10, "op": ">=", "value": 0.99})
+    got = _status(spec, runs, hist)
+    assert got[0][0] == "FAIL" and got[0][1] < 0.5  # the first point (a transient) spoils the whole-run ρ
+    assert got[1] == ("PASS", pytest.approx(1.0))

@@ -100,6 +100,8 @@ def _relation(c, history) -> tuple:
     for seed, g in x.groupby("seed"):
         g = g.sort_values("step")
         if c.stat == "spearman":
+            if c.step_from is not None:  # a window [step_from, step_to] of the history
+                g = g[(g["step"] >= c.step_from) & (g["step"] <= (c.step_to if c.step_to is not None else np.inf))]
             y = metric_series(history, c.variant, c.metric_y, None)
             y = y[y["seed"] == seed].set_index("step")["value"]
             joined = g.set_index("step")["value"].to_frame("x").join(y.rename("y"), how="inner").dropna()

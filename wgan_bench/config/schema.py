@@ -281,8 +281,8 @@ class RelationCheck(Strict):
     metric: str
     layer: int | None = None
     metric_y: str | None = Field(None, description="second metric, for spearman")
-    step_from: int | None = Field(None, ge=0, description="for log10_change")
-    step_to: int | None = Field(None, ge=0, description="for log10_change")
+    step_from: int | None = Field(None, ge=0, description="log10_change: start; spearman: window start")
+    step_to: int | None = Field(None, ge=0, description="log10_change: end; spearman: window end")
     aggregate: Literal[AGGREGATES] = "median"
     op: Literal[CMP_OPS]
     value: float
