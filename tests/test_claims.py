@@ -117,7 +117,9 @@ def test_windowed_reducers_approx_op_and_drop_from_max():
 
 
 def test_approx_op_only_for_thresholds():
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
         _spec({"kind": "comparison", "a": "a", "b": "b", "metric": "r", "op": "~="})
 
 

@@ -51,7 +51,8 @@ def test_layer_gradient_norms_match_a_manual_tape(trainer, tf_ready):
     trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
     from wgan_bench.runner.train import _graph_key
 
-    model, _, layer_grads, _ = trainer._cache[_graph_key(cfg)]
+    compiled = trainer._cache[_graph_key(cfg)]
+    model, layer_grads = compiled.model, compiled.layer_grads
     state = model.diag_seed_generator.state.numpy().copy()
     _, norms = layer_grads()
     model.diag_seed_generator.state.assign(state)  # replay the same batch by hand

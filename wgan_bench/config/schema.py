@@ -320,91 +320,76 @@ class Regression(Selector):
 
 
 # ---------------------------------------------------------------- report
-class LayerProfileFigure(Strict):
+class FigureSpec(Strict):
+    title: str = ""
+    caption: str = ""
+
+
+class LayerProfileFigure(FigureSpec):
     kind: Literal["layer_profile"]
     metric: str = "grad_norm"
-    title: str = ""
-    caption: str = ""
 
 
-class WeightHistFigure(Strict):
+class WeightHistFigure(FigureSpec):
     kind: Literal["weight_hist"]
     variants: list[str] = []
-    title: str = ""
-    caption: str = ""
 
 
-class MetricCurveFigure(Strict):
+class MetricCurveFigure(FigureSpec):
     kind: Literal["metric_curve"]
     metric: str
     layer: int | None = None
     log: bool = False
-    title: str = ""
-    caption: str = ""
 
 
-class CriticCurveFigure(Strict):
+class CriticCurveFigure(FigureSpec):
     """1-D critics on their grid with the two densities (WGAN Fig. 2)."""
 
     kind: Literal["critic_curve"]
     variants: list[str] = []
-    title: str = ""
-    caption: str = ""
 
 
-class ThetaGradFigure(Strict):
+class ThetaGradFigure(FigureSpec):
     """Generator-cost gradients wrt theta against critic steps (A&B Figs. 2-3)."""
 
     kind: Literal["theta_grad_curves"]
     variants: list[str] = []
-    title: str = ""
-    caption: str = ""
 
 
-class DivergenceFigure(Strict):
+class DivergenceFigure(FigureSpec):
     """Closed-form divergences and their derivatives against the mean shift (analysis artifacts)."""
 
     kind: Literal["divergence_curves"]
     variant: str
-    title: str = ""
-    caption: str = ""
 
 
-class TransportPlanFigure(Strict):
+class TransportPlanFigure(FigureSpec):
     """An optimal transport plan as a heat map (analysis artifacts)."""
 
     kind: Literal["transport_plan"]
     variant: str
-    title: str = ""
-    caption: str = ""
 
 
-class LineCurvesFigure(Strict):
+class LineCurvesFigure(FigureSpec):
     """W and JS against theta for WGAN Example 1 (analysis artifacts)."""
 
     kind: Literal["line_curves"]
     variant: str
-    title: str = ""
-    caption: str = ""
 
 
-class SampleGridFigure(Strict):
+class SampleGridFigure(FigureSpec):
     """Scatter plots of the final samples over the real modes, one panel per variant."""
 
     kind: Literal["sample_grid"]
     variants: list[str] = []
-    title: str = ""
-    caption: str = ""
 
 
-class ValueSurfaceFigure(Strict):
+class ValueSurfaceFigure(FigureSpec):
     """Contour plots of 2-D critics (WGAN-GP Fig. 1(a)), one panel per variant."""
 
     kind: Literal["value_surfaces"]
     variants: list[str] = []
     columns: int = Field(3, ge=1)
-    title: str = ""
-    caption: str = ""
 
 
 Figure = Annotated[

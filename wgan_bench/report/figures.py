@@ -261,17 +261,22 @@ def _panels(n: int, columns: int, size: float = 3.2):
     return fig, axes.ravel()
 
 
+def _artifact_panels(spec, store, name: str) -> list:
+    """(run row, arrays) of artifact `name` for the first finished seed of each variant."""
+    runs, panels = store.runs(), []
+    for variant in spec.variants or _variant_order(runs):
+        run = _first_ok_run(runs, variant)
+        arrays = store.artifact(run["run_id"], name) if run is not None else None
+        if arrays is not None:
+            panels.append((run, arrays))
+    return panels
+
+
 def sample_grid(spec, store):
     from ..data.toy import MODES
     from ..metrics.modes import min_mode_distance
 
-    runs = store.runs()
-    panels = []
-    for variant in spec.variants or _variant_order(runs):
-        run = _first_ok_run(runs, variant)
-        arrays = store.artifact(run["run_id"], "samples") if run is not None else None
-        if arrays is not None:
-            panels.append((run, arrays))
+    panels = _artifact_panels(spec, store, "samples")
     if not panels:
         return None
     fig, axes = _panels(len(panels), 3)
@@ -298,13 +303,7 @@ def sample_grid(spec, store):
 def value_surfaces(spec, store):
     from ..metrics.surfaces import GRID_LIM
 
-    runs = store.runs()
-    panels = []
-    for variant in spec.variants or _variant_order(runs):
-        run = _first_ok_run(runs, variant)
-        arrays = store.artifact(run["run_id"], "surface") if run is not None else None
-        if arrays is not None:
-            panels.append((run, arrays))
+    panels = _artifact_panels(spec, store, "surface")
     if not panels:
         return None
     fig, axes = _panels(len(panels), spec.columns)
