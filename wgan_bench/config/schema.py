@@ -340,6 +340,8 @@ class MetricCurveFigure(FigureSpec):
     metric: str
     layer: int | None = None
     log: bool = False
+    rho_with: str | None = Field(None, description="show each variant's Spearman ρ with this metric in the legend")
+    rho_from: int = Field(0, ge=0, description="first step of the ρ window")
 
 
 class CriticCurveFigure(FigureSpec):

@@ -88,6 +88,18 @@ def weight_hist(spec, store):
     return fig
 
 
+def _median_spearman(hist, variant: str, x: str, y: str, step_from: int) -> float:
+    from scipy.stats import spearmanr
+
+    h = hist[(hist["variant"] == variant) & (hist["step"] >= step_from)]
+    rhos = []
+    for _, g in h.groupby("seed"):
+        pivot = g[g["metric"].isin([x, y])].pivot_table(index="step", columns="metric", values="value").dropna()
+        if x in pivot and y in pivot and len(pivot) >= 3:
+            rhos.append(spearmanr(pivot[x], pivot[y]).statistic)
+    return float(np.median(rhos)) if rhos else float("nan")
+
+
 def metric_curve(spec, store):
     runs, hist = store.runs(), finished_history(store.runs(), store.history())
     h = hist[hist["metric"] == spec.metric]
@@ -100,7 +112,11 @@ def metric_curve(spec, store):
     for colour, variant in zip(palette, [v for v in _variant_order(runs) if v in set(h["variant"])]):
         g = h[h["variant"] == variant].groupby("step")["value"]
         med = g.median()
-        ax.plot(med.index, med.values, color=colour, label=variant)
+        label = variant
+        if spec.rho_with:
+            rho = _median_spearman(hist, variant, spec.metric, spec.rho_with, spec.rho_from)
+            label += f" (ρ with {spec.rho_with} = {rho:.2f})" if np.isfinite(rho) else ""
+        ax.plot(med.index, med.values, color=colour, label=label)
         ax.fill_between(med.index, g.min().values, g.max().values, color=colour, alpha=0.2)
     if spec.log:
         ax.set_yscale("symlog")
