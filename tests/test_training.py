@@ -168,3 +168,16 @@ def test_noise_generator_blurs_real_data_and_value_surface_metrics(trainer):
     assert 0 <= final["peaks"] <= 8 and 0 < final["grad_compliance"] <= 1
     assert 0 < final["dual_ratio"] < 1.2 and final["w1_exact"] > 0.5
     assert final["modes_relaxed"] == 8 and final["hq_relaxed"] < 0.2  # N(0, I) blur covers but is not sharp
+
+
+def test_critic_burst_schedule_counts_critic_updates(trainer):
+    """WGAN's schedule: 100 critic steps for the first 25 generator iterations and every 500th."""
+    cfg = _cfg(method={"n_critic": 2, "n_critic_burst": 7, "burst_first": 3, "burst_every": 4},
+               train={"steps": 10}, record={"every": 10, "diagnostics": []})
+    trainer.run(RunSpec("t", "quick", "burst", 0, cfg))
+    from wgan_bench.runner.train import _graph_key
+
+    model = trainer._cache[_graph_key(cfg)].model
+    # generator iterations 0-9: bursts at 0, 1, 2 (first 3), 4 and 8 (every 4th) -> 5 x 7 + 5 x 2
+    assert int(model.d_optimizer.iterations) == 5 * 7 + 5 * 2
+    assert int(model.g_optimizer.iterations) == 10

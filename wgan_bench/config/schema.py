@@ -91,6 +91,9 @@ class MethodConfig(Strict):
     n_critic: int = Field(5, ge=1)
     gp_weight: float = Field(10.0, ge=0)
     gp_one_sided: bool = False
+    n_critic_burst: int | None = Field(None, ge=1, description="critic steps in burst iterations (WGAN code: 100)")
+    burst_first: int = Field(25, ge=0, description="the first N generator iterations are bursts")
+    burst_every: int = Field(500, ge=1, description="and so is every N-th generator iteration")
 
     @model_validator(mode="after")
     def _drop_fields_of_other_methods(self):

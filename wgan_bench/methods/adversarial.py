@@ -87,12 +87,30 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
         return g_loss
 
+    def _critic_update(self):
+        d_loss, penalty = self.critic_step()
+        self.d_loss_tracker.update_state(d_loss)
+        self.penalty_tracker.update_state(penalty)
+
     def train_step(self, data):
         del data  # toy data is sampled in-graph
-        for _ in range(self.n_critic):
-            d_loss, penalty = self.critic_step()
-            self.d_loss_tracker.update_state(d_loss)
-            self.penalty_tracker.update_state(penalty)
+        burst = self.cfg.method.n_critic_burst
+        if burst is None:
+            for _ in range(self.n_critic):
+                self._critic_update()
+        else:
+            # The WGAN reference code (main.py): 100 critic steps for the first 25 generator
+            # iterations and every 500th, to keep the critic near-optimal; n_critic otherwise.
+            g_iter = self.g_optimizer.iterations
+            m = self.cfg.method
+            in_burst = tf.logical_or(g_iter < m.burst_first, tf.equal(g_iter % m.burst_every, 0))
+            n = tf.where(in_burst, burst, self.n_critic)
+
+            def body(i):
+                self._critic_update()
+                return (i + 1,)
+
+            tf.while_loop(lambda i: i < n, body, (tf.constant(0),))
         if self.train_generator:
             self.g_loss_tracker.update_state(self.generator_step())
         return {m.name: m.result() for m in self.metrics}
