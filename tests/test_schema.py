@@ -46,7 +46,7 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["defaults"]["method"].update(name="lsgan"), "method.name", "'gan', 'wgan' or 'wgan_gp'"),
     (lambda d: d["defaults"]["critic"].update(kind="resnet"), "critic.kind", "'mlp'"),
     (lambda d: d["defaults"]["train"].update(steps="many"), "train.steps", "valid integer"),
-    (lambda d: d["defaults"]["method"].update(clipp=0.1), "method.clipp", "unknown field; allowed: clip, gan_loss"),
+    (lambda d: d["defaults"]["method"].update(clipp=0.1), "method.clipp", "unknown field; allowed: burst_every, burst_first, clip, gan_loss"),
     (lambda d: d["variants"]["gp"].update(optimiser={}), "variants.gp.optimiser", "unknown field; allowed: critic"),
     (lambda d: d["profiles"]["quick"].update(train={"stepz": 3}), "profiles.quick.train.stepz", "unknown field"),
     (lambda d: d["profiles"]["quick"].update(variants=["nope"]), "profiles.quick.variants.0", "unknown variant 'nope'"),
