@@ -132,3 +132,11 @@ def test_spearman_over_a_window():
     got = _status(spec, runs, hist)
     assert got[0][0] == "FAIL" and got[0][1] < 0.5  # the first point (a transient) spoils the whole-run ρ
     assert got[1] == ("PASS", pytest.approx(1.0))
+
+
+def test_measured_and_threshold_are_printed_distinguishably():
+    from wgan_bench.claims.table import fmt_pair
+
+    assert fmt_pair(0.999865, 0.9999) == ("0.99987", "0.9999")
+    assert fmt_pair(42.0, 42.0) == ("42", "42")
+    assert fmt_pair(-19.77, -10) == ("-19.8", "-10")

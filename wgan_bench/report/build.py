@@ -9,7 +9,7 @@ import numpy as np
 
 from ..claims.engine import evaluate_claims
 from ..claims.select import aggregate, finished_history, per_seed
-from ..claims.table import fmt_number
+from ..claims.table import fmt_number, fmt_pair
 from ..config.loader import discover
 from ..errors import UserError, problem
 from ..store.results import ResultStore, atomic_write_bytes, require_results, stored_profiles
@@ -95,8 +95,9 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     by_id = {c.id: c for c in spec.claims}
     for o in outcomes:
         c = by_id[o.claim_id]
-        lines.append(f"| `{o.claim_id}` | {_md_escape(c.statement)} | {BADGE[o.status]} | {fmt_number(o.measured)} "
-                     f"| {_md_escape(o.op)} {fmt_number(o.threshold)} | {_md_escape(c.source)} |")
+        measured, threshold = fmt_pair(o.measured, o.threshold)
+        lines.append(f"| `{o.claim_id}` | {_md_escape(c.statement)} | {BADGE[o.status]} | {measured} "
+                     f"| {_md_escape(o.op)} {threshold} | {_md_escape(c.source)} |")
     lines += ["", "<details><summary>Per-seed detail and threshold basis</summary>", ""]
     for o in outcomes:
         basis = by_id[o.claim_id].basis
