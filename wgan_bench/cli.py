@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.markup import escape
 
     args = build_parser().parse_args(argv)
-    console = Console(highlight=False)
+    # Logs (CI, redirected output) get wide tables instead of the 80-column default.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
     err_console = Console(stderr=True, highlight=False)
     try:
         return COMMANDS[args.command](args, console)
