@@ -181,3 +181,17 @@ def test_critic_burst_schedule_counts_critic_updates(trainer):
     # generator iterations 0-9: bursts at 0, 1, 2 (first 3), 4 and 8 (every 4th) -> 5 x 7 + 5 x 2
     assert int(model.d_optimizer.iterations) == 5 * 7 + 5 * 2
     assert int(model.g_optimizer.iterations) == 10
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+def test_normalised_nets_train_and_clip_every_parameter(trainer, norm):
+    cfg = _cfg(critic={"norm": norm}, generator={"norm": "batch"})
+    result = trainer.run(RunSpec("t", "quick", f"norm-{norm}", 0, cfg))
+    assert result.status == "ok", result.error
+    from wgan_bench.runner.train import _graph_key
+
+    critic = trainer._cache[_graph_key(cfg)].model.critic
+    names = [v.path for v in critic.trainable_variables]
+    assert any("gamma" in n for n in names) and any("beta" in n for n in names)
+    values = np.concatenate([np.asarray(v).ravel() for v in critic.trainable_variables])
+    assert np.abs(values).max() <= 0.05 + 1e-7  # gamma/beta are clipped too, as in the reference code
