@@ -100,3 +100,14 @@ def test_penalty_matches_tfgan_on_mlp(tfgan, tf_ready, one_sided):
 
     assert ours == pytest.approx(float(reference()), rel=1e-5)
     assert ours > 0.01  # the check is not vacuous
+
+
+def test_tfgan_classifier_metrics_load_and_agree_with_closed_form(tf_ready):
+    """Fréchet distance between activations and the same activations shifted by c is ‖c‖²."""
+    from wgan_bench.compat import tfgan
+
+    metrics = tfgan.classifier_metrics()
+    acts = np.random.default_rng(0).normal(size=(500, 4)).astype(np.float32)
+    shift = np.array([1.0, -2.0, 0.5, 0.0], np.float32)
+    fd = float(metrics.frechet_classifier_distance_from_activations(acts, acts + shift))
+    assert fd == pytest.approx(float(shift @ shift), rel=1e-3)

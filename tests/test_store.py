@@ -33,7 +33,7 @@ def test_add_run_replaces_same_run_and_keeps_others(tmp_path):
     assert sorted(runs["run_id"]) == ["a-s0", "b-s0"]
     assert runs.set_index("run_id").loc["a-s0", "m"] == 12.0
     assert len(hist) == 6 and hist["layer"].dtype == "Int64"
-    assert store.finished_run_ids() == {"a-s0", "b-s0"}
+    assert set(runs["status"]) == {"ok"}
     assert np.array_equal(store.artifact("a-s0", "weights")["final"], np.arange(4.0))
     assert not list(tmp_path.rglob(".tmp-*"))
 

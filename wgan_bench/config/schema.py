@@ -95,13 +95,14 @@ class MethodConfig(Strict):
     burst_first: int = Field(25, ge=0, description="the first N generator iterations are bursts")
     burst_every: int = Field(500, ge=1, description="and so is every N-th generator iteration")
 
-    @model_validator(mode="after")
-    def _drop_fields_of_other_methods(self):
+    @model_validator(mode="before")
+    @classmethod
+    def _clip_only_for_wgan(cls, data):
         # Deltas merge over defaults, so a `gp` variant inherits `clip` from a clipping default.
         # Clipping applies to `wgan` only; the resolved config records that explicitly.
-        if self.name != "wgan" and self.clip is not None:
-            object.__setattr__(self, "clip", None)
-        return self
+        if isinstance(data, dict) and data.get("name") != "wgan":
+            data = {**data, "clip": None}
+        return data
 
 
 class OptimizerConfig(Strict):

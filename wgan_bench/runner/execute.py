@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
-from ..store.results import ResultStore, run_row
+from ..store.results import FINISHED, ResultStore, run_row
 from .progress import RunProgress
 from .result import RunResult
 from .provenance import config_hash, manifest, now
@@ -57,7 +57,7 @@ def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool) -> list[R
     stored = store.runs()
     if not len(stored) or "config_hash" not in stored:
         return runs
-    done = {(r.run_id, r.config_hash) for r in stored.itertuples() if r.status in ("ok", "diverged")}
+    done = {(r.run_id, r.config_hash) for r in stored.itertuples() if r.status in FINISHED}
     return [r for r in runs if (r.run_id, config_hash(r.config.model_dump())) not in done]
 
 

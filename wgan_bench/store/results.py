@@ -121,10 +121,6 @@ class ResultStore:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
 
-    def finished_run_ids(self) -> set[str]:
-        runs = self.runs()
-        return set(runs.loc[runs["status"].isin(FINISHED), "run_id"]) if len(runs) else set()
-
     # ---- writing
     def add_run(self, row: dict, history: list[dict], artifacts: dict[str, dict[str, np.ndarray]]) -> None:
         """Store one finished run, replacing any earlier row of the same run_id."""
