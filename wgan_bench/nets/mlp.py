@@ -10,8 +10,10 @@ import keras
 
 from ..config.schema import NetConfig
 from ..methods.constraints import Clip
+from .activations import masked_relu
 
-ACTIVATIONS = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "elu": "elu"}
+# ReLU as a mask select: same values and gradients, no wasted second-order path (activations.py).
+ACTIVATIONS = {"relu": masked_relu, "leaky_relu": "leaky_relu", "tanh": "tanh", "elu": "elu"}
 
 
 def kernel_initializer(cfg: NetConfig, clip: float | None):
