@@ -195,3 +195,44 @@ def test_normalised_nets_train_and_clip_every_parameter(trainer, norm):
     assert any("gamma" in n for n in names) and any("beta" in n for n in names)
     values = np.concatenate([np.asarray(v).ravel() for v in critic.trainable_variables])
     assert np.abs(values).max() <= 0.05 + 1e-7  # gamma/beta are clipped too, as in the reference code
+
+
+def test_retrained_critic_estimates_w1_of_a_frozen_shift(trainer):
+    """Parallel lines shifted by θ = 1: W1 = 1. A critic retrained from scratch at each quality
+    step reads off ≈ 1 whatever the running critic has learnt (here: nothing yet at step 0)."""
+    cfg = _shift_cfg(train={"steps": 100}, record={"every": 50, "diagnostics": ["retrained_critic"],
+                                                   "quality_at": [0, 100], "retrain": {"steps": 400}})
+    result = trainer.run(RunSpec("t", "quick", "retrain", 0, cfg))
+    assert result.status == "ok", result.error
+    got = {(r["metric"], r["step"]): r["value"] for r in result.history}
+    for step in (0, 100):
+        assert got["w_retrained_normalized", step] == pytest.approx(1.0, abs=0.1)
+        assert got["w_retrained", step] == pytest.approx(1.0, abs=0.15)
+    assert ("w_retrained", 50) not in got  # only at quality_at steps
+
+
+def test_retrained_critic_never_changes_the_training_path(trainer):
+    plain = trainer.run(RunSpec("t", "quick", "a", 0, _cfg(record={"diagnostics": []})))
+    probed = trainer.run(RunSpec("t", "quick", "b", 0, _cfg(record={"diagnostics": ["retrained_critic"],
+                                                                      "retrain": {"steps": 20}})))
+    losses = [[(r["step"], r["metric"], r["value"]) for r in res.history if r["metric"] in ("d_loss", "g_loss")]
+              for res in (plain, probed)]
+    assert losses[0] == losses[1] and len(losses[0]) == 4
+    assert sum(r["metric"] == "w_retrained" for r in probed.history) == 3  # steps 0, 5, 10
+
+
+def test_retrained_discriminator_saturates_on_separated_gaussians(trainer):
+    cfg = _shift_cfg(dataset={"name": "gaussian_1d", "std": 0.5}, generator={"theta": 4.0},
+                     method={"name": "gan"}, optimizer={"learning_rate": 1e-3, "beta_2": 0.999},
+                     train={"steps": 10}, record={"every": 10, "diagnostics": ["retrained_critic"],
+                                                  "retrain": {"steps": 300}})
+    result = trainer.run(RunSpec("t", "quick", "bce", 0, cfg))
+    js = [r["value"] for r in result.history if r["metric"] == "js_retrained"]
+    assert len(js) == 2 and min(js) > 0.6  # JS(N(0, .25), N(4, .25)) ≈ log 2 = 0.693
+
+
+@pytest.mark.parametrize("record,msg", [({"every": 10, "quality_at": [0, 15]}, "multiples of record.every"),
+                                        ({"every": 10, "quality_at": [10], "quality_every": 20}, "not both")])
+def test_quality_at_is_validated(record, msg):
+    with pytest.raises(ValueError, match=msg):
+        _cfg(record=record)

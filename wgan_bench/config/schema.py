@@ -18,7 +18,8 @@ INITS = ("he_uniform", "glorot_uniform", "uniform_half_clip")
 METHODS = ("gan", "wgan", "wgan_gp")
 DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist",  # deep-critic pathologies
                "dual_estimate", "disc_stats", "theta_grads", "critic_grid",  # critics vs fixed distributions
-               "sample_quality", "value_surface")  # 2-D toy data: modes, exact W1, the critic's surface
+               "sample_quality", "value_surface",  # 2-D toy data: modes, exact W1, the critic's surface
+               "retrained_critic")  # a fresh critic trained to optimality against the frozen generator
 ANALYSES = ("box_transport", "gaussian_divergences", "parallel_lines")
 # How a metric's history becomes one number per run (see claims/select.py). `step` bounds the
 # *_until_step / *_from_step windows.
@@ -130,6 +131,15 @@ class GridConfig(Strict):
     fit_hi: float = 4.0
 
 
+class RetrainConfig(Strict):
+    """`retrained_critic`: at each quality step a fresh critic (the run's architecture, loss and
+    penalty or clip, its fixed initial weights) is trained for `steps` updates against the frozen
+    generator, on the diagnostics' own random stream, and its estimate is read off."""
+
+    steps: int = Field(1000, ge=1, description="critic updates per checkpoint")
+    optimizer: OptimizerConfig | None = Field(None, description="default: the run's optimizer")
+
+
 class RecordConfig(Strict):
     every: int = Field(10, ge=1, description="record diagnostics every N generator iterations")
     diagnostics: list[Literal[DIAGNOSTICS]] = []
@@ -138,16 +148,31 @@ class RecordConfig(Strict):
     grad_batches: int = Field(20, ge=2, description="minibatches for the mean/std of theta_grads")
     quality_samples: int = Field(2500, ge=10, description="samples for sample_quality / value_surface")
     w1_samples: int = Field(1000, ge=10, description="samples per side for the exact W1 (POT)")
-    quality_every: int | None = Field(None, ge=1, description="sample_quality/value_surface every N "
-                                                              "iterations (a multiple of every; default: every)")
+    quality_every: int | None = Field(None, ge=1, description="sample_quality/value_surface/retrained_critic "
+                                                              "every N iterations (a multiple of every; default: every)")
+    quality_at: list[int] | None = Field(None, description="or at these iterations only (multiples of every)")
+    grid: GridConfig = GridConfig()
+    retrain: RetrainConfig = RetrainConfig()
 
     @model_validator(mode="after")
-    def _quality_every_multiple(self):
+    def _quality_steps_on_record_steps(self):
         if self.quality_every is not None and self.quality_every % self.every:
             raise ValueError(f"record.quality_every ({self.quality_every}) must be a multiple of record.every "
                              f"({self.every})")
+        if self.quality_at is not None:
+            if self.quality_every is not None:
+                raise ValueError("record: give quality_every or quality_at, not both")
+            off = [s for s in self.quality_at if s < 0 or s % self.every]
+            if off:
+                raise ValueError(f"record.quality_at {off}: steps must be >= 0 and multiples of record.every "
+                                 f"({self.every})")
         return self
-    grid: GridConfig = GridConfig()
+
+    def quality_step(self, step: int, last: int) -> bool:
+        """Whether sample_quality, value_surface and retrained_critic are recorded at `step`."""
+        if self.quality_at is not None:
+            return step in self.quality_at
+        return step % (self.quality_every or self.every) == 0 or step == last
 
 
 class RunConfig(Strict):

@@ -29,6 +29,7 @@ class Compiled(NamedTuple):
     probes: dict
     quality: object  # draws generated and real samples (sample_quality)
     surface: object  # the critic's 2-D value surface (value_surface)
+    retrain: object  # retrains a second critic against the frozen generator (retrained_critic)
 
 
 def _graph_key(cfg: RunConfig) -> str:
@@ -75,6 +76,7 @@ class Trainer:
         from ..data.toy import DATA_DIMS, make_sampler
         from ..diagnostics.critic_probe import make_probe_fns
         from ..diagnostics.layer_grads import make_layer_grad_fn
+        from ..diagnostics.retrained_critic import make_retrain_fn
         from ..diagnostics.sample_quality import make_sampler_fn
         from ..diagnostics.value_surface import make_surface_fn
         from ..methods.adversarial import AdversarialModel
@@ -93,7 +95,9 @@ class Trainer:
                         make_layer_grad_fn(model) if "layer_grad_norms" in wanted else None,
                         make_probe_fns(model, cfg.record),
                         make_sampler_fn(model, n) if "sample_quality" in wanted else None,
-                        make_surface_fn(model, n) if "value_surface" in wanted else None)
+                        make_surface_fn(model, n) if "value_surface" in wanted else None,
+                        make_retrain_fn(model, build_critic(cfg.critic, dim, clip=clip), cfg.record)
+                        if "retrained_critic" in wanted else None)
 
     def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
         t0 = time.perf_counter()
@@ -133,6 +137,7 @@ class Recorder(keras.callbacks.Callback):
         self.spec, self.adv, self.on_steps = spec, compiled.model, on_steps
         self.layer_grad_fn, self.probes = compiled.layer_grads, compiled.probes
         self.quality_fn, self.surface_fn = compiled.quality, compiled.surface
+        self.retrain_fn, self.critic_start = compiled.retrain, None
         cfg = spec.config
         self.every = cfg.record.every
         self.diagnostics = set(cfg.record.diagnostics)
@@ -150,6 +155,8 @@ class Recorder(keras.callbacks.Callback):
                           "step": self.step, "metric": metric, "value": float(value), "layer": layer})
 
     def on_train_begin(self, logs=None):
+        if self.retrain_fn is not None:
+            self.critic_start = self.adv.critic.get_weights()
         self._record_diagnostics()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -180,8 +187,7 @@ class Recorder(keras.callbacks.Callback):
 
     def _record_samples(self):
         record, dataset = self.spec.config.record, self.spec.config.dataset.name
-        every = record.quality_every or record.every
-        if self.step % every and self.step != self.spec.config.train.steps:
+        if not record.quality_step(self.step, self.spec.config.train.steps):
             return
         if self.quality_fn is not None:
             from ..diagnostics.sample_quality import quality_metrics
@@ -199,6 +205,11 @@ class Recorder(keras.callbacks.Callback):
                                                record.w1_samples).items():
                 self._add(name, value)
             self.latest["surface"] = {"values": values, "real": real[:1000], "fake": fake[:1000]}
+        if self.retrain_fn is not None:
+            cfg = self.spec.config
+            rate = (record.retrain.optimizer or cfg.optimizer).learning_rate
+            for name, value in self.retrain_fn(self.critic_start, rate).items():
+                self._add(name, value)
 
     def _record_diagnostics(self):
         if "layer_grad_norms" in self.diagnostics:
