@@ -1,0 +1,193 @@
+"""Side-by-side speed benchmark: wgan-bench against a keras.io-style baseline, per workload.
+
+    python benchmarks/run.py [--iters 200] [--repeats 3] [--chunk 50] [--workloads toy-gp,small-1d]
+
+Every measurement is a fresh process, so start-up (process start to first step) and peak RSS
+are per implementation; repeats are interleaved across implementations. The matmul rate of
+this machine is measured in the same run, at each workload's batch shape, and turns the FLOPs
+a workload needs into a floor. Results: a table on stdout and benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+IMPLS = ("wgan-bench", "keras.io baseline")
+
+
+# ---------------------------------------------------------------- child processes
+def _child_wgan_bench(workload, iters: int, chunk: int) -> list[float]:
+    from wgan_bench.runner.tf_setup import configure_tensorflow
+
+    configure_tensorflow()
+    from wgan_bench.config.loader import RunSpec
+    from wgan_bench.runner.train import Trainer
+
+    stamps = []
+    spec = RunSpec("bench", "bench", workload.name, 0, workload.config(iters + 2 * chunk, chunk))
+    result = Trainer().run(spec, on_steps=lambda n: stamps.append(time.time()))
+    if result.status != "ok":
+        raise RuntimeError(result.error)
+    return stamps
+
+
+def _child_baseline(workload, iters: int, chunk: int) -> list[float]:
+    import keras
+
+    import keras_io_baseline as base
+
+    cfg = workload.config(chunk, chunk)
+    model = base.build(cfg, workload.data_dim)
+    stamps = []
+    stamp = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: stamps.append(time.time()))
+    x = base.real_data(cfg, workload.batch * chunk)
+    model.fit(x, batch_size=workload.batch, epochs=iters // chunk + 2, verbose=0, callbacks=[stamp])
+    return stamps
+
+
+def _child_matmul(sizes: list[int]) -> dict[str, float]:
+    from wgan_bench.runner.tf_setup import configure_tensorflow
+
+    configure_tensorflow()
+    import tensorflow as tf
+
+    rates = {}
+    for m in sizes:
+        a, b = tf.random.normal((m, 512)), tf.random.normal((512, 512))
+        reps = max(20, 40_000 // m)
+
+        @tf.function(jit_compile=True)
+        def chain(a, reps=reps, b=b):
+            for _ in range(reps):
+                a = tf.matmul(a, b) * 0.04
+            return a
+
+        chain(a).numpy()
+        t = time.perf_counter()
+        chain(a).numpy()
+        rates[str(m)] = reps * 2 * m * 512 * 512 / (time.perf_counter() - t) / 1e9
+    return rates
+
+
+def child(args) -> None:
+    import resource
+
+    from workloads import WORKLOADS
+
+    if args.child == "matmul":
+        out = {"rates": _child_matmul([int(s) for s in args.sizes.split(",")])}
+    else:
+        run = _child_wgan_bench if args.child == "wgan-bench" else _child_baseline
+        stamps = run(WORKLOADS[args.workload], args.iters, args.chunk)
+        warm = stamps[1]  # after two chunks: compiled and warmed up
+        per_iter = (stamps[-1] - warm) / (args.chunk * (len(stamps) - 2))
+        out = {"s_per_iter": per_iter, "startup_s": stamps[0] - args.t0 - args.chunk * per_iter}
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(out))
+
+
+def spawn(*argv) -> dict:
+    cmd = [sys.executable, str(Path(__file__)), "--t0", repr(time.time()), *argv]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stderr[-3000:]}")
+
+
+# ---------------------------------------------------------------- the driver
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--iters", type=int, default=200, help="timed generator iterations after warm-up")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--chunk", type=int, default=50, help="iterations per compiled call / Keras epoch")
+    p.add_argument("--workloads", default="toy-gp,toy-clip,deep-clip,small-1d")
+    p.add_argument("--out", default=str(HERE / "results" / "latest.json"))
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--workload", help=argparse.SUPPRESS)
+    p.add_argument("--sizes", help=argparse.SUPPRESS)
+    p.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        return child(args)
+    from workloads import WORKLOADS
+
+    names = args.workloads.split(",")
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        sys.exit(f"--workloads: unknown {unknown}; known: {', '.join(WORKLOADS)}")
+    t_start = time.time()
+    batches = sorted({WORKLOADS[n].batch for n in names})
+    rates = spawn("--child", "matmul", "--sizes", ",".join(map(str, batches)))["rates"]
+    runs = {(n, impl): [] for n in names for impl in IMPLS}
+    for rep in range(args.repeats):
+        for n in names:
+            for impl in IMPLS:  # interleaved: every implementation once per repeat
+                print(f"repeat {rep + 1}/{args.repeats}: {n} / {impl}", file=sys.stderr, flush=True)
+                runs[n, impl].append(spawn("--child", impl, "--workload", n, "--iters", str(args.iters),
+                                           "--chunk", str(args.chunk)))
+    rows = summarise(names, runs, rates)
+    meta = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "versions": versions(), "iters": args.iters, "repeats": args.repeats, "chunk": args.chunk,
+            "matmul_gflops": rates, "total_s": time.time() - t_start}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    print(markdown(meta, rows))
+
+
+def summarise(names, runs, rates) -> list[dict]:
+    from workloads import WORKLOADS
+
+    rows = []
+    for n in names:
+        w = WORKLOADS[n]
+        rate = rates[str(w.batch)]
+        floor = w.needed_gflop() / rate
+        medians = {impl: statistics.median(r["s_per_iter"] for r in runs[n, impl]) for impl in IMPLS}
+        for impl in IMPLS:
+            r = runs[n, impl]
+            rows.append({"workload": n, "impl": impl, "ms_per_iter": 1e3 * medians[impl],
+                         "min_ms": 1e3 * min(x["s_per_iter"] for x in r), "max_ms": 1e3 * max(x["s_per_iter"] for x in r),
+                         "startup_s": statistics.median(x["startup_s"] for x in r),
+                         "peak_rss_mib": max(x["peak_rss_mib"] for x in r),
+                         "speedup_vs_baseline": medians["keras.io baseline"] / medians[impl],
+                         "gflop_needed": w.needed_gflop(), "floor_ms": 1e3 * floor,
+                         "x_floor": medians[impl] / floor, "matmul_fraction": floor / medians[impl]})
+    return rows
+
+
+def versions() -> dict:
+    from importlib.metadata import version
+
+    return {p: version(p) for p in ("tensorflow", "keras", "numpy")} | {"python": platform.python_version()}
+
+
+def markdown(meta, rows) -> str:
+    rates = ", ".join(f"{v:.0f} GFLOP/s at {k}x512x512" for k, v in meta["matmul_gflops"].items())
+    lines = [f"{meta['date']}, {meta['machine']}, TF {meta['versions']['tensorflow']}, Keras "
+             f"{meta['versions']['keras']}; {meta['iters']} iterations x {meta['repeats']} interleaved repeats; "
+             f"matmul {rates}.", "",
+             "| workload | implementation | ms / gen. iter (median) | min–max | vs baseline | GFLOP needed "
+             "| FLOP floor ms | × floor | % of matmul rate | start-up s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['workload']} | {r['impl']} | {r['ms_per_iter']:.2f} | {r['min_ms']:.2f}–{r['max_ms']:.2f} "
+                     f"| {r['speedup_vs_baseline']:.2f}× | {r['gflop_needed']:.3f} | {r['floor_ms']:.2f} "
+                     f"| {r['x_floor']:.2f} | {100 * r['matmul_fraction']:.0f} % | {r['startup_s']:.1f} "
+                     f"| {r['peak_rss_mib']:.0f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
