@@ -140,3 +140,18 @@ def test_measured_and_threshold_are_printed_distinguishably():
     assert fmt_pair(0.999865, 0.9999) == ("0.99987", "0.9999")
     assert fmt_pair(42.0, 42.0) == ("42", "42")
     assert fmt_pair(-19.77, -10) == ("-19.8", "-10")
+
+
+def test_any_of_passes_when_one_alternative_passes():
+    runs, hist = _tables({("a", 0): [1.5], ("a", 1): [2.5], ("a", 2): [1.0]})
+    low = {"kind": "threshold", "variant": "a", "metric": "r", "op": "<=", "value": 2}
+    high = {"kind": "threshold", "variant": "a", "metric": "r", "op": ">=", "value": 2}
+    missing = {"kind": "threshold", "variant": "c", "metric": "r", "op": ">=", "value": 0}
+    spec = _spec({"kind": "any_of", "checks": [high, low]},  # median 1.5: high fails, low passes
+                 {"kind": "any_of", "checks": [high, {**low, "value": 1}]},
+                 {"kind": "any_of", "checks": [missing, high]},
+                 {"kind": "any_of", "checks": [missing, low]})
+    outcomes = evaluate_claims(spec, runs, hist)
+    assert [(o.status, o.measured, o.threshold) for o in outcomes] == [
+        ("PASS", 1.5, 2.0), ("FAIL", 1.5, 2.0), ("FAIL", 1.5, 2.0), ("PASS", 1.5, 2.0)]
+    assert outcomes[0].op == "any of" and "[FAIL]" in outcomes[0].detail and "[PASS]" in outcomes[0].detail

@@ -42,9 +42,9 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["defaults"]["method"].update(clip=-0.5), "method.clip", "greater than 0"),
     (lambda d: d["defaults"]["method"].update(n_critic=0), "method.n_critic", "greater than or equal to 1"),
     (lambda d: d["defaults"]["train"].update(batch_size=0), "train.batch_size", "greater than or equal to 1"),
-    (lambda d: d["defaults"]["dataset"].update(name="mnist"), "dataset.name", "'8gaussians', '25gaussians', 'swissroll', 'gaussian_1d' or 'parallel_lines'"),
+    (lambda d: d["defaults"]["dataset"].update(name="lsun"), "dataset.name", "'swissroll', 'gaussian_1d', 'parallel_lines', 'digits', 'mnist', 'fashion_mnist', 'cifar10' or 'image_folder'"),
     (lambda d: d["defaults"]["method"].update(name="lsgan"), "method.name", "'gan', 'wgan' or 'wgan_gp'"),
-    (lambda d: d["defaults"]["critic"].update(kind="resnet"), "critic.kind", "'mlp'"),
+    (lambda d: d["defaults"]["critic"].update(kind="resnet"), "critic.kind", "unknown kind 'resnet'; allowed: mlp, dcgan"),
     (lambda d: d["defaults"]["train"].update(steps="many"), "train.steps", "valid integer"),
     (lambda d: d["defaults"]["method"].update(clipp=0.1), "method.clipp", "unknown field; allowed: burst_every, burst_first, clip, gan_loss"),
     (lambda d: d["variants"]["gp"].update(optimiser={}), "variants.gp.optimiser", "unknown field; allowed: critic"),
@@ -136,3 +136,37 @@ def test_fixed_generator_rules(tmp_path):
     data["defaults"]["generator"]["depth"] = 3
     problems = _errors(tmp_path, lambda d: d.update(defaults={**data["defaults"]}))
     assert any("generator.depth: unknown field" in p for p in problems)
+
+
+def _image_base():
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    data["defaults"].update(dataset={"name": "digits", "size": 16},
+                            generator={"kind": "constant_filter", "filters": 8, "kernel_size": 3},
+                            critic={"kind": "dcgan", "filters": 8, "kernel_size": 3},
+                            record={"every": 10, "diagnostics": ["digit_scores"]})
+    data["variants"]["mlp"] = {"generator": {"kind": "mlp", "depth": 4, "width": 64}}
+    return data
+
+
+def test_variant_switching_net_kind_drops_the_defaults_other_kind_fields(tmp_path):
+    runs = load_experiment(_write(tmp_path, _image_base())).resolve("quick", variants=["mlp", "clip"])
+    mlp = next(r for r in runs if r.variant == "mlp").config.generator
+    assert mlp.kind == "mlp" and mlp.width == 64 and not hasattr(mlp, "filters")
+    assert next(r for r in runs if r.variant == "clip").config.generator.filters == 8
+
+
+@pytest.mark.parametrize("mutate,field,msg", [
+    (lambda d: d["variants"]["mlp"]["generator"].update(filters=8), "variants.mlp.generator.filters", "unknown field"),
+    (lambda d: d["defaults"]["dataset"].update(size=12), "dataset", "power of two"),
+    (lambda d: d["defaults"]["dataset"].update(name="image_folder"), "dataset", "needs the folder"),
+    (lambda d: d["defaults"].update(dataset={"name": "8gaussians", "size": 16}), "dataset", "for image data sets"),
+    (lambda d: d["defaults"].update(critic={"kind": "mlp"}), "variants.clip", "image data sets take critic kind dcgan"),
+    (lambda d: d["defaults"]["dataset"].update(name="image_folder", root="x"), "variants.clip",
+     "digit_scores needs a labelled image data set"),
+])
+def test_image_config_errors(tmp_path, mutate, field, msg):
+    data = _image_base()
+    mutate(data)
+    with pytest.raises(UserError) as exc:
+        load_experiment(_write(tmp_path, data))
+    assert any(field in p and msg in p for p in exc.value.problems), exc.value.problems

@@ -39,8 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", dest="overrides", default=[], metavar="PATH=VALUE",
                    help="override a config field for every run, e.g. train.steps=20 (repeatable)")
     r.add_argument("--results", default="results", metavar="DIR", help="result store root (default: results)")
-    r.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default: 1)")
-    r.add_argument("--executor", default="local", choices=["local", "ray"])
+    r.add_argument("--jobs", type=int, metavar="N",
+                   help="runs at once (default: 1 locally; with Ray all that fit, a local Ray gets N x cpus-per-run CPUs)")
+    r.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="local: this machine; ray: one Ray task per run, results stored by this process")
+    r.add_argument("--ray-address", metavar="ADDR",
+                   help="Ray cluster to connect to (default: $RAY_ADDRESS, else a local Ray)")
+    r.add_argument("--cpus-per-run", type=int, default=1, metavar="C",
+                   help="Ray CPUs and TensorFlow threads per run (default: 1)")
+    r.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G",
+                   help="Ray GPUs per run; a fraction shares a GPU (default: 0)")
     r.add_argument("--force", action="store_true", help="rerun runs already stored")
 
     rep = sub.add_parser("report", help="figures and reports/README.md from stored tables (no training)")
@@ -108,7 +116,8 @@ def cmd_run(args, console) -> int:
 
     experiments = discover(args.files)
     req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
-                     results=args.results, jobs=args.jobs, executor=args.executor, force=args.force)
+                     results=args.results, jobs=args.jobs, executor=args.executor, force=args.force,
+                     ray_address=args.ray_address, cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run)
     outcomes = run_experiments(experiments, req, console)
     code = 0
     for out in outcomes:

@@ -124,7 +124,35 @@ def _relation(c, history) -> tuple:
     return status, measured, c.value, f"{c.aggregate} {c.stat} over {len(vals)} seeds: {_seed_list(vals)}"
 
 
-CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "relation": _relation}
+def _any_of(c, history) -> tuple:
+    """The first passing alternative's numbers; if none passes, the first one's."""
+    results = [_evaluate(sub, history) for sub in c.checks]
+    detail = " | ".join(f"[{status}] {d}" for status, _, _, d in results)
+    for status in (PASS, FAIL):
+        for res in results:
+            if res[0] == status:
+                return status, res[1], res[2], detail
+    return INCONCLUSIVE, float("nan"), float("nan"), detail
+
+
+CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "relation": _relation,
+          "any_of": _any_of}
+
+
+def _evaluate(c, history) -> tuple:
+    try:
+        status, measured, threshold, detail = CHECKS[c.kind](c, history)
+    except ValueError as exc:
+        return INCONCLUSIVE, float("nan"), float("nan"), str(exc)
+    if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
+        status = INCONCLUSIVE
+    return status, measured, threshold, detail
+
+
+def _op(c) -> str:
+    if c.kind == "any_of":
+        return "any of"  # measured/threshold are the deciding alternative's; detail lists all
+    return ">=" if c.kind == "order" or getattr(c, "per_seed", False) else c.op
 
 
 def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Outcome]:
@@ -132,15 +160,8 @@ def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Out
     hist = finished_history(runs, history)
     out = []
     for claim in spec.claims:
-        c = claim.check
-        try:
-            status, measured, threshold, detail = CHECKS[c.kind](c, hist)
-        except ValueError as exc:
-            status, measured, threshold, detail = INCONCLUSIVE, float("nan"), float("nan"), str(exc)
-        if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
-            status = INCONCLUSIVE
-        op = ">=" if c.kind in ("order",) or getattr(c, "per_seed", False) else c.op
-        out.append(Outcome(claim.id, status, measured, op, threshold, detail))
+        status, measured, threshold, detail = _evaluate(claim.check, hist)
+        out.append(Outcome(claim.id, status, measured, _op(claim.check), threshold, detail))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +19,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import UserError, problem
-from .schema import AnalysisConfig, Experiment, RunConfig, validate_run_config
+from .schema import NET_MODELS, AnalysisConfig, Experiment, RunConfig, validate_run_config
 
 PROFILE_KEYS = {"seeds", "variants", "description"}
 # Tags of tagged unions, which pydantic adds to error locations.
-TAGS = {"threshold", "comparison", "order", "relation", "layer_profile", "weight_hist", "metric_curve",
+TAGS = {"threshold", "comparison", "order", "relation", "any_of", "layer_profile", "weight_hist", "metric_curve",
         "critic_curve", "divergence_curves", "transport_plan", "line_curves",
-        "train-run", "analysis-run", "mlp-generator", "shift-generator", "noise-generator", "sample_grid",
-        "value_surfaces"}
+        "train-run", "analysis-run", "mlp-generator", "shift-generator", "noise-generator", "dcgan-generator",
+        "constant_filter-generator", "mlp-critic", "dcgan-critic", "sample_grid", "value_surfaces", "image_grid"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,11 @@ def format_validation_error(err: ValidationError, file: str, prefix: str = "",
             msg = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         elif e["type"] == "missing":
             msg = "required field is missing"
+        elif e["type"] == "union_tag_invalid" and e["ctx"]["tag"].endswith(("-generator", "-critic")):
+            # Network kinds are tagged '<kind>-generator' / '<kind>-critic' internally.
+            kinds = [t.split("-")[0] for t in re.findall(r"'([\w-]+)'", e["ctx"]["expected_tags"])]
+            field = f"{field}.kind"
+            msg = f"unknown kind {e['ctx']['tag'].split('-')[0]!r}; allowed: {', '.join(kinds)}"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
         if e["type"] not in ("missing", "extra_forbidden") and "input" in e and not isinstance(e["input"], dict):
@@ -195,12 +201,14 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
             out.append(problem(file, field, f"unknown variant {variant!r}; allowed: {', '.join(known)}"))
 
     for i, claim in enumerate(spec.claims):
-        c, base = claim.check, f"claims.{i}.check"
-        for attr in ("variant", "a", "b"):
-            if hasattr(c, attr):
-                need(getattr(c, attr), f"{base}.{attr}")
-        for j, v in enumerate(getattr(c, "variants", []) or []):
-            need(v, f"{base}.variants.{j}")
+        checks = claim.check.checks if claim.check.kind == "any_of" else [claim.check]
+        for k, c in enumerate(checks):
+            base = f"claims.{i}.check" + (f".checks.{k}" if claim.check.kind == "any_of" else "")
+            for attr in ("variant", "a", "b"):
+                if hasattr(c, attr):
+                    need(getattr(c, attr), f"{base}.{attr}")
+            for j, v in enumerate(getattr(c, "variants", []) or []):
+                need(v, f"{base}.variants.{j}")
     ids = [c.id for c in spec.claims]
     for i, cid in enumerate(ids):
         if ids.index(cid) != i:
@@ -219,6 +227,19 @@ def _task(d: dict) -> str:
     return d.get("task", "train")
 
 
+def drop_other_kinds(cfg: dict, explicit: dict) -> dict:
+    """Drop generator/critic fields inherited (from defaults of another kind, or a profile) that
+    belong only to other network kinds than the one chosen, e.g. `filters` when a variant switches
+    to an MLP. Fields written for this kind (`explicit`) stay, to be reported if wrong."""
+    for section, models in NET_MODELS.items():
+        net = cfg.get(section)
+        if isinstance(net, dict) and net.get("kind", "mlp") in models:
+            own = set(models[net.get("kind", "mlp")].model_fields) | set(explicit.get(section) or {})
+            others = set().union(*(m.model_fields for m in models.values())) - own
+            cfg[section] = {k: v for k, v in net.items() if k not in others}
+    return cfg
+
+
 def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides: list[str]) -> dict:
     """defaults <- variant <- profile <- --set. A variant of another task than the defaults (an
     analysis among training runs) starts from nothing, and profiles apply to the defaults' task."""
@@ -230,11 +251,17 @@ def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides:
         pdelta = {k: v for k, v in spec.profiles[profile].model_dump().items() if k not in PROFILE_KEYS}
         pdelta.update(spec.profiles[profile].model_extra or {})
         cfg = deep_merge(cfg, pdelta)
+    explicit = copy.deepcopy(delta)
+    for section in NET_MODELS:
+        base = spec.defaults.get(section)
+        if same_task and isinstance(base, dict) and base.get("kind", "mlp") == cfg.get(section, {}).get("kind", "mlp"):
+            explicit = deep_merge({section: base}, explicit)
     for assignment in overrides:
         keys, value = parse_set(assignment)
         if same_task or keys[0] in _model_for(cfg).model_fields:
             cfg = deep_merge(cfg, _nest(keys, value))
-    return cfg
+            explicit = deep_merge(explicit, _nest(keys, value))
+    return drop_other_kinds(cfg, explicit)
 
 
 def _model_for(cfg: dict) -> type[BaseModel]:

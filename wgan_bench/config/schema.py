@@ -11,7 +11,10 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
-DATASETS = ("8gaussians", "25gaussians", "swissroll", "gaussian_1d", "parallel_lines")
+TOY_DATASETS = ("8gaussians", "25gaussians", "swissroll", "gaussian_1d", "parallel_lines")
+IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "image_folder")
+LABELLED_IMAGES = ("digits", "mnist", "fashion_mnist", "cifar10")
+DATASETS = TOY_DATASETS + IMAGE_DATASETS
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 NORMS = ("none", "batch", "layer")
 INITS = ("he_uniform", "glorot_uniform", "uniform_half_clip")
@@ -19,7 +22,8 @@ METHODS = ("gan", "wgan", "wgan_gp")
 DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist",  # deep-critic pathologies
                "dual_estimate", "disc_stats", "theta_grads", "critic_grid",  # critics vs fixed distributions
                "sample_quality", "value_surface",  # 2-D toy data: modes, exact W1, the critic's surface
-               "retrained_critic")  # a fresh critic trained to optimality against the frozen generator
+               "retrained_critic",  # a fresh critic trained to optimality against the frozen generator
+               "digit_scores")  # images: a classifier's score, classes covered, FD/KD of its features
 ANALYSES = ("box_transport", "gaussian_divergences", "parallel_lines")
 # How a metric's history becomes one number per run (see claims/select.py). `step` bounds the
 # *_until_step / *_from_step windows.
@@ -39,6 +43,25 @@ class Strict(BaseModel):
 class DatasetConfig(Strict):
     name: Literal[DATASETS]
     std: float = Field(1.0, gt=0, description="gaussian_1d only: the real data is N(0, std²)")
+    size: int | None = Field(None, ge=8, description="images: side in pixels, a power of two (default: "
+                                                     "16 for digits, the data set's own otherwise)")
+    root: str | None = Field(None, description="images: folder holding the files (default: keras' cache "
+                                               "~/.keras/datasets; image_folder: required)")
+
+    @model_validator(mode="after")
+    def _image_fields(self):
+        image = self.name in IMAGE_DATASETS
+        if not image and (self.size is not None or self.root is not None):
+            raise ValueError(f"dataset.size and dataset.root are for image data sets ({', '.join(IMAGE_DATASETS)})")
+        if self.name == "image_folder" and self.root is None:
+            raise ValueError("dataset.root: image_folder needs the folder of images")
+        if self.size is not None and self.size & (self.size - 1):
+            raise ValueError(f"dataset.size ({self.size}) must be a power of two (8, 16, 32, 64, ...)")
+        return self
+
+    @property
+    def image_size(self) -> int:
+        return self.size or {"digits": 16, "mnist": 28, "fashion_mnist": 28, "cifar10": 32}.get(self.name, 64)
 
 
 class NetConfig(Strict):
@@ -70,6 +93,26 @@ class NoiseGeneratorConfig(Strict):
     std: float = Field(1.0, gt=0)
 
 
+class ConvNetConfig(Strict):
+    filters: int = Field(64, ge=1, description="filters of the first critic conv / every constant-filter layer")
+    kernel_size: int = Field(5, ge=1, description="DCGAN: 5")
+
+
+class DCGANGeneratorConfig(ConvNetConfig):
+    """DCGAN: dense to 4x4, stride-2 transposed convs halving the filters, tanh (nets/dcgan.py)."""
+
+    kind: Literal["dcgan"]
+    z_dim: int = Field(128, ge=1)
+    batch_norm: bool = True
+
+
+class ConstantFilterGeneratorConfig(ConvNetConfig):
+    """WGAN-GP's 'crippled DCGAN': no batch norm, `filters` channels in every layer."""
+
+    kind: Literal["constant_filter"]
+    z_dim: int = Field(128, ge=1)
+
+
 def _kind(value) -> str:
     kind = value.get("kind", "mlp") if isinstance(value, dict) else getattr(value, "kind", "mlp")
     return f"{kind}-generator"
@@ -77,12 +120,39 @@ def _kind(value) -> str:
 
 GeneratorConfig = Annotated[Union[Annotated[MLPGeneratorConfig, Tag("mlp-generator")],
                                   Annotated[ShiftGeneratorConfig, Tag("shift-generator")],
-                                  Annotated[NoiseGeneratorConfig, Tag("noise-generator")]], Discriminator(_kind)]
+                                  Annotated[NoiseGeneratorConfig, Tag("noise-generator")],
+                                  Annotated[DCGANGeneratorConfig, Tag("dcgan-generator")],
+                                  Annotated[ConstantFilterGeneratorConfig, Tag("constant_filter-generator")]],
+                            Discriminator(_kind)]
 FIXED_GENERATORS = ("shift", "noise")
+CONV_GENERATORS = ("dcgan", "constant_filter")
 
 
-class CriticConfig(NetConfig):
+class MLPCriticConfig(NetConfig):
     pass
+
+
+class DCGANCriticConfig(ConvNetConfig):
+    """Stride-2 convs doubling the filters, LeakyReLU 0.2, one linear output (nets/dcgan.py)."""
+
+    kind: Literal["dcgan"]
+    norm: Literal[NORMS] = Field("none", description="layer: WGAN-GP's choice (a GP critic must not mix samples)")
+    init: Literal["he_uniform", "uniform_half_clip"] = "he_uniform"
+
+
+def _critic_kind(value) -> str:
+    kind = value.get("kind", "mlp") if isinstance(value, dict) else getattr(value, "kind", "mlp")
+    return f"{kind}-critic"
+
+
+# Each network kind's config model; fields of one kind inherited by a variant that switches
+# to another kind are dropped when configs are merged (config/loader.py).
+NET_MODELS = {"generator": {"mlp": MLPGeneratorConfig, "shift": ShiftGeneratorConfig, "noise": NoiseGeneratorConfig,
+                            "dcgan": DCGANGeneratorConfig, "constant_filter": ConstantFilterGeneratorConfig},
+              "critic": {"mlp": MLPCriticConfig, "dcgan": DCGANCriticConfig}}
+
+CriticConfig = Annotated[Union[Annotated[MLPCriticConfig, Tag("mlp-critic")],
+                               Annotated[DCGANCriticConfig, Tag("dcgan-critic")]], Discriminator(_critic_kind)]
 
 
 class MethodConfig(Strict):
@@ -196,8 +266,23 @@ class RunConfig(Strict):
             raise ValueError("record.diagnostics critic_grid needs 1-D data (dataset gaussian_1d)")
         if "theta_grads" in wanted and self.generator.kind != "shift":
             raise ValueError("record.diagnostics theta_grads needs generator kind shift")
-        if wanted & {"sample_quality", "value_surface"} and self.dataset.name == "gaussian_1d":
-            raise ValueError("record.diagnostics sample_quality/value_surface need 2-D data")
+        image = self.dataset.name in IMAGE_DATASETS
+        if wanted & {"sample_quality", "value_surface"} and (image or self.dataset.name == "gaussian_1d"):
+            raise ValueError("record.diagnostics sample_quality/value_surface need 2-D toy data")
+        if "digit_scores" in wanted and self.dataset.name not in LABELLED_IMAGES:
+            raise ValueError(f"record.diagnostics digit_scores needs a labelled image data set "
+                             f"({', '.join(LABELLED_IMAGES)})")
+        return self
+
+    @model_validator(mode="after")
+    def _nets_fit_the_data(self):
+        image = self.dataset.name in IMAGE_DATASETS
+        if image and (self.critic.kind != "dcgan" or self.generator.kind in FIXED_GENERATORS):
+            raise ValueError("image data sets take critic kind dcgan and generator kind dcgan, constant_filter "
+                             "or mlp")
+        if not image and (self.critic.kind == "dcgan" or self.generator.kind in CONV_GENERATORS):
+            raise ValueError(f"critic/generator kind dcgan and constant_filter need an image data set "
+                             f"({', '.join(IMAGE_DATASETS)})")
         return self
 
     @model_validator(mode="after")
@@ -325,9 +410,20 @@ class RelationCheck(Strict):
         return self
 
 
-Check = Annotated[
+SimpleCheck = Annotated[
     Union[ThresholdCheck, ComparisonCheck, OrderCheck, RelationCheck], Field(discriminator="kind")
 ]
+
+
+class AnyOfCheck(Strict):
+    """PASS when at least one of `checks` passes (a claim an issue states as 'A or B')."""
+
+    kind: Literal["any_of"]
+    checks: list[SimpleCheck] = Field(min_length=2)
+
+
+Check = Annotated[Union[ThresholdCheck, ComparisonCheck, OrderCheck, RelationCheck, AnyOfCheck],
+                  Field(discriminator="kind")]
 
 
 class Claim(Strict):
@@ -415,6 +511,14 @@ class SampleGridFigure(FigureSpec):
     variants: list[str] = []
 
 
+class ImageGridFigure(FigureSpec):
+    """A mosaic of 64 final generated images per variant (WGAN Figs. 5-7), `columns` panels a row."""
+
+    kind: Literal["image_grid"]
+    variants: list[str] = []
+    columns: int = Field(3, ge=1)
+
+
 class ValueSurfaceFigure(FigureSpec):
     """Contour plots of 2-D critics (WGAN-GP Fig. 1(a)), one panel per variant."""
 
@@ -424,7 +528,7 @@ class ValueSurfaceFigure(FigureSpec):
 
 
 Figure = Annotated[
-    Union[SampleGridFigure, ValueSurfaceFigure, LayerProfileFigure, WeightHistFigure, MetricCurveFigure, CriticCurveFigure, ThetaGradFigure,
+    Union[SampleGridFigure, ImageGridFigure, ValueSurfaceFigure, LayerProfileFigure, WeightHistFigure, MetricCurveFigure, CriticCurveFigure, ThetaGradFigure,
           DivergenceFigure, TransportPlanFigure, LineCurvesFigure], Field(discriminator="kind")
 ]
 

@@ -316,6 +316,34 @@ def sample_grid(spec, store):
     return fig
 
 
+def _mosaic(images: np.ndarray) -> np.ndarray:
+    """(n, H, W, C) in [-1, 1] -> one (rows·H, cols·W, C) image in [0, 1], one pixel of gap."""
+    n, h, w, c = images.shape
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    out = np.ones((rows * (h + 1) - 1, cols * (w + 1) - 1, c))
+    for i, img in enumerate(images):
+        r, k = divmod(i, cols)
+        out[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w] = (np.clip(img, -1, 1) + 1) / 2
+    return out
+
+
+def image_grid(spec, store):
+    panels = _artifact_panels(spec, store, "images")
+    if not panels:
+        return None
+    fig, axes = _panels(len(panels), spec.columns)
+    for ax, (run, arrays) in zip(axes, panels):
+        mosaic = _mosaic(arrays["fake"])
+        ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(run["run_id"], fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(spec.title or "generated images")
+    fig.tight_layout()
+    return fig
+
+
 def value_surfaces(spec, store):
     from ..metrics.surfaces import GRID_LIM
 
@@ -336,6 +364,6 @@ def value_surfaces(spec, store):
     return fig
 
 
-FIGURES = {"sample_grid": sample_grid, "value_surfaces": value_surfaces, "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
+FIGURES = {"sample_grid": sample_grid, "image_grid": image_grid, "value_surfaces": value_surfaces, "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
            "critic_curve": critic_curve, "theta_grad_curves": theta_grad_curves,
            "divergence_curves": divergence_curves, "transport_plan": transport_plan, "line_curves": line_curves}

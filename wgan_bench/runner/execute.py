@@ -1,4 +1,4 @@
-"""Execute experiments: resume, run (in-process or in a process pool), store, evaluate claims.
+"""Execute experiments: resume, run (in-process, in a process pool or on Ray), store, evaluate claims.
 
 The driver process owns the result store: workers only return `RunResult`s, so a pool or a
 cluster never writes tables concurrently.
@@ -6,19 +6,22 @@ cluster never writes tables concurrently.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
 from ..store.results import FINISHED, ResultStore, run_row
 from .progress import RunProgress
-from .result import RunResult
 from .provenance import config_hash, manifest, now
+from .result import RunResult
 
 
 @dataclass
@@ -28,9 +31,12 @@ class RunRequest:
     variants: list[str] | None = None
     overrides: list[str] | None = None
     results: str = "results"
-    jobs: int = 1
+    jobs: int | None = None  # None: 1 locally; a local Ray takes every core, a cluster all it has
     executor: str = "local"
     force: bool = False
+    ray_address: str | None = None
+    cpus_per_run: int = 1  # Ray only; also each run's TensorFlow threads
+    gpus_per_run: float = 0.0  # Ray only; a fraction lets runs share a GPU
 
 
 @dataclass
@@ -43,11 +49,19 @@ class ExperimentOutcome:
 
 def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[LoadedExperiment, list[RunSpec]]]:
     """Resolve every run first, so bad input is reported before any training starts."""
-    if req.executor != "local":
-        raise UserError(problem("--executor", req.executor, "only 'local' is available in this version "
-                                                            "(Ray support is tracked in issue 6)"))
-    if req.jobs < 1:
+    if req.executor not in ("local", "ray"):
+        raise UserError(problem("--executor", req.executor, "must be 'local' or 'ray'"))
+    if req.jobs is not None and req.jobs < 1:
         raise UserError(problem("--jobs", str(req.jobs), "must be >= 1"))
+    if req.cpus_per_run < 1:
+        raise UserError(problem("--cpus-per-run", str(req.cpus_per_run), "must be >= 1"))
+    if req.gpus_per_run < 0:
+        raise UserError(problem("--gpus-per-run", str(req.gpus_per_run), "must be >= 0"))
+    if req.executor == "local":
+        for flag, value in (("--ray-address", req.ray_address), ("--cpus-per-run", req.cpus_per_run != 1),
+                            ("--gpus-per-run", req.gpus_per_run)):
+            if value:
+                raise UserError(problem(flag, None, "only applies with --executor ray"))
     return [(exp, exp.resolve(req.profile, req.seeds, req.variants, req.overrides)) for exp in experiments]
 
 
@@ -70,32 +84,46 @@ def store_result(store: ResultStore, spec: RunSpec, result) -> None:
 
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
     plans = plan(experiments, req)
-    threads = max(1, (os.cpu_count() or 1) // req.jobs)
+    jobs = req.jobs or 1
+    # Ray workers use cpus_per_run threads; configuring the driver alike puts their settings in the manifest.
+    threads = req.cpus_per_run if req.executor == "ray" else max(1, (os.cpu_count() or 1) // jobs)
     from .tf_setup import configure_tensorflow
 
-    tf_settings = configure_tensorflow(threads if req.jobs == 1 else None)
+    tf_settings = configure_tensorflow(threads if jobs == 1 or req.executor == "ray" else None)
     outcomes = []
-    for exp, runs in plans:
-        store = ResultStore(req.results, exp.name, req.profile)
-        todo = pending_runs(store, runs, req.force)
-        started = now()
-        skipped = len(runs) - len(todo)
-        if console is not None and skipped:
-            console.print(f"[dim]{exp.name}/{req.profile}: {skipped} finished run(s) already stored, skipped "
-                          f"(--force reruns them)[/dim]")
-        failed: list[str] = []
-        with RunProgress(exp.name, todo, console) as progress:
-            run_all = _run_local if req.jobs == 1 else _run_pool
-            for spec, result in run_all(todo, progress, req.jobs, threads):
-                store_result(store, spec, result)
-                progress.finish(spec, result)
-                if result.status == "failed":
-                    failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
-        claims = evaluate_claims(exp.spec, store.runs(), store.history())
-        store.write_claims(outcomes_frame(claims))
-        store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or [])))
-        outcomes.append(ExperimentOutcome(exp, store, claims, failed))
+    with _executor(req, threads) as run_all:
+        for exp, runs in plans:
+            store = ResultStore(req.results, exp.name, req.profile)
+            todo = pending_runs(store, runs, req.force)
+            started = now()
+            skipped = len(runs) - len(todo)
+            if console is not None and skipped:
+                console.print(f"[dim]{exp.name}/{req.profile}: {skipped} finished run(s) already stored, skipped "
+                              f"(--force reruns them)[/dim]")
+            failed: list[str] = []
+            with RunProgress(exp.name, todo, console) as progress:
+                for spec, result in run_all(todo, progress):
+                    store_result(store, spec, result)
+                    progress.finish(spec, result)
+                    if result.status == "failed":
+                        failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
+            claims = evaluate_claims(exp.spec, store.runs(), store.history())
+            store.write_claims(outcomes_frame(claims))
+            store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or [])))
+            outcomes.append(ExperimentOutcome(exp, store, claims, failed))
     return outcomes
+
+
+def _executor(req: RunRequest, threads: int):
+    """A context (set up once per sweep) yielding run_all(todo, progress) -> (spec, RunResult) as runs finish."""
+    if req.executor == "ray":
+        from .ray_executor import ray_runs
+
+        return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run)
+    cache_dir = Path(req.results) / ".cache"  # shared by runs: the digit classifier
+    if req.jobs in (None, 1):
+        return contextlib.nullcontext(partial(_run_local, cache_dir=cache_dir))
+    return contextlib.nullcontext(partial(_run_pool, jobs=req.jobs, threads=threads, cache_dir=cache_dir))
 
 
 def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
@@ -112,10 +140,10 @@ def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
     return result
 
 
-def _run_local(todo, progress, jobs, threads):
+def _run_local(todo, progress, cache_dir):
     from .train import Trainer
 
-    trainer = Trainer()
+    trainer = Trainer(cache_dir)
     for spec in todo:
         progress.start(spec)
         yield spec, run_one(trainer, spec, lambda n, s=spec: progress.advance(s, n))
@@ -126,14 +154,14 @@ _worker_trainer = None
 _worker_queue = None
 
 
-def _init_worker(threads: int, q) -> None:
+def _init_worker(threads: int, q, cache_dir) -> None:
     global _worker_trainer, _worker_queue
     from .tf_setup import configure_tensorflow
 
     configure_tensorflow(threads)
     from .train import Trainer
 
-    _worker_trainer, _worker_queue = Trainer(), q
+    _worker_trainer, _worker_queue = Trainer(cache_dir), q
 
 
 def _worker_run(spec: RunSpec):
@@ -141,12 +169,12 @@ def _worker_run(spec: RunSpec):
     return run_one(_worker_trainer, spec, lambda n: _worker_queue.put((spec.run_id, "steps", n)))
 
 
-def _run_pool(todo, progress, jobs, threads):
+def _run_pool(todo, progress, jobs, threads, cache_dir):
     ctx = mp.get_context("spawn")
     manager = ctx.Manager()
     q = manager.Queue()
     by_id = {s.run_id: s for s in todo}
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, q)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, q, cache_dir)) as pool:
         futures = {pool.submit(_worker_run, s): s for s in todo}
         while futures:
             done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)

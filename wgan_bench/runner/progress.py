@@ -30,8 +30,18 @@ class RunProgress:
         self._progress.__exit__(*exc)
 
     def start(self, spec) -> None:
+        task = self._tasks.get(spec.run_id)
+        if task is not None:  # a retried run starts over on its own bar
+            self._progress.advance(self._overall, -self._progress.tasks[task].completed)
+            self._progress.reset(task)
+            return
         self._tasks[spec.run_id] = self._progress.add_task(f"  {spec.run_id}", total=spec.config.total_steps,
                                                            rate="")
+
+    def note(self, text: str) -> None:
+        """A line above the bars (e.g. a retry)."""
+        if self.enabled:
+            self._progress.console.print(text)
 
     def advance(self, spec, n: int) -> None:
         task = self._tasks.get(spec.run_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from pathlib import Path
 from typing import Callable, NamedTuple
 
 import keras
@@ -30,6 +31,8 @@ class Compiled(NamedTuple):
     quality: object  # draws generated and real samples (sample_quality)
     surface: object  # the critic's 2-D value surface (value_surface)
     retrain: object  # retrains a second critic against the frozen generator (retrained_critic)
+    images: object  # draws generated images (digit_scores)
+    scorer: object  # scores them with the data set's classifier (digit_scores)
 
 
 def _graph_key(cfg: RunConfig) -> str:
@@ -48,46 +51,46 @@ def _graph_key(cfg: RunConfig) -> str:
 
 def make_nets_factory(cfg: RunConfig):
     """Builds fresh (generator, critic) with the run's initialisers; used for initial weights."""
-    from ..data.toy import DATA_DIMS
-    from ..nets.mlp import build_critic, build_generator
-
-    dim = DATA_DIMS[cfg.dataset.name]
+    from ..nets.factory import build_critic, build_generator
 
     def make_nets():
-        return build_generator(cfg.generator, dim), build_critic(cfg.critic, dim, init_clip=cfg.method.clip)
+        return build_generator(cfg), build_critic(cfg)
 
     return make_nets
 
 
 class Trainer:
-    """Builds, caches and runs adversarial models in this process."""
+    """Builds, caches and runs adversarial models in this process.
 
-    def __init__(self):
+    `cache_dir` holds what runs share and may reuse across processes (the digit classifier).
+    """
+
+    def __init__(self, cache_dir: str | Path = Path("results") / ".cache"):
         self._cache: dict[str, tuple] = {}
+        self.cache_dir = Path(cache_dir)
 
     def _model(self, cfg: RunConfig, seed: int):
         key = _graph_key(cfg)
         if key not in self._cache:
-            self._cache[key] = self._build(cfg, seed)
+            self._cache[key] = self._build(cfg, seed, self.cache_dir)
         return self._cache[key]
 
     @staticmethod
-    def _build(cfg: RunConfig, seed: int):
-        from ..data.toy import DATA_DIMS, make_sampler
+    def _build(cfg: RunConfig, seed: int, cache_dir: Path = Path("results") / ".cache"):
+        from ..data.registry import load_images, make_sampler
         from ..diagnostics.critic_probe import make_probe_fns
+        from ..diagnostics.digit_scores import DigitScorer, make_image_fn
         from ..diagnostics.layer_grads import make_layer_grad_fn
         from ..diagnostics.retrained_critic import make_retrain_fn
         from ..diagnostics.sample_quality import make_sampler_fn
         from ..diagnostics.value_surface import make_surface_fn
         from ..methods.adversarial import AdversarialModel
-        from ..nets.mlp import build_critic, build_generator
+        from ..nets.factory import build_critic, build_generator
 
         keras.utils.set_random_seed(seed)
         clip = keras.Variable(cfg.method.clip, trainable=False, name="clip") if cfg.method.clip else None
-        dim = DATA_DIMS[cfg.dataset.name]
-        gen = build_generator(cfg.generator, dim)
-        critic = build_critic(cfg.critic, dim, clip=clip, init_clip=cfg.method.clip)
-        sampler = make_sampler(cfg.dataset.name, seed, cfg.dataset.std)
+        gen, critic = build_generator(cfg), build_critic(cfg, clip=clip)
+        sampler = make_sampler(cfg.dataset, seed)
         model = AdversarialModel(gen, critic, sampler, cfg, seed=seed)
         model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
         wanted, n = set(cfg.record.diagnostics), cfg.record.quality_samples
@@ -96,8 +99,11 @@ class Trainer:
                         make_probe_fns(model, cfg.record),
                         make_sampler_fn(model, n) if "sample_quality" in wanted else None,
                         make_surface_fn(model, n) if "value_surface" in wanted else None,
-                        make_retrain_fn(model, build_critic(cfg.critic, dim, clip=clip), cfg.record)
-                        if "retrained_critic" in wanted else None)
+                        make_retrain_fn(model, build_critic(cfg, clip=clip), cfg.record)
+                        if "retrained_critic" in wanted else None,
+                        make_image_fn(model, n) if "digit_scores" in wanted else None,
+                        DigitScorer(load_images(cfg.dataset), cache_dir / f"classifier-{cfg.dataset.name}-"
+                                    f"{cfg.dataset.image_size}.keras") if "digit_scores" in wanted else None)
 
     def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
         t0 = time.perf_counter()
@@ -138,6 +144,7 @@ class Recorder(keras.callbacks.Callback):
         self.layer_grad_fn, self.probes = compiled.layer_grads, compiled.probes
         self.quality_fn, self.surface_fn = compiled.quality, compiled.surface
         self.retrain_fn, self.critic_start = compiled.retrain, None
+        self.image_fn, self.scorer = compiled.images, compiled.scorer
         cfg = spec.config
         self.every = cfg.record.every
         self.diagnostics = set(cfg.record.diagnostics)
@@ -155,6 +162,9 @@ class Recorder(keras.callbacks.Callback):
                           "step": self.step, "metric": metric, "value": float(value), "layer": layer})
 
     def on_train_begin(self, logs=None):
+        if self.scorer is not None:
+            self._add("classifier_accuracy", self.scorer.accuracy)
+            self._add("real_digit_is", self.scorer.real_score)
         if self.retrain_fn is not None:
             self.critic_start = self.adv.critic.get_weights()
         self._record_diagnostics()
@@ -176,7 +186,7 @@ class Recorder(keras.callbacks.Callback):
             self.on_steps(self.every)
 
     def finish(self):
-        for name in ("grid", "samples", "surface"):
+        for name in ("grid", "samples", "surface", "images"):
             if self.latest.get(name) is not None:
                 self.artifacts[name] = self.latest[name]
         if "weight_hist" in self.diagnostics:
@@ -205,6 +215,11 @@ class Recorder(keras.callbacks.Callback):
                                                record.w1_samples).items():
                 self._add(name, value)
             self.latest["surface"] = {"values": values, "real": real[:1000], "fake": fake[:1000]}
+        if self.scorer is not None:
+            fake = np.asarray(self.image_fn())
+            for name, value in self.scorer(fake).items():
+                self._add(name, value)
+            self.latest["images"] = {"fake": fake[:64]}
         if self.retrain_fn is not None:
             cfg = self.spec.config
             rate = (record.retrain.optimizer or cfg.optimizer).learning_rate

@@ -1,0 +1,92 @@
+"""`--executor ray` on a local Ray started here: same tables as the local executor, one retry per run."""
+
+import os
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from wgan_bench.cli import main
+
+from .conftest import TINY_EXPERIMENT
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, tf_ready):
+    """experiments/tiny.yaml, and a 2-CPU Ray for the module (the executor leaves a running Ray up)."""
+    root = tmp_path_factory.mktemp("ray_ws")
+    (root / "experiments").mkdir()
+    (root / "experiments" / "tiny.yaml").write_text(textwrap.dedent(TINY_EXPERIMENT))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("RAY_ADDRESS", raising=False)  # never join a cluster from a developer's shell
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        yield root
+        ray.shutdown()
+
+
+def _run(ws, monkeypatch, *args):
+    monkeypatch.chdir(ws)
+    return main(["run", "experiments/tiny.yaml", *args])
+
+
+@pytest.mark.slow
+def test_ray_sweep_stores_the_same_tables_as_local(workspace, monkeypatch):
+    assert _run(workspace, monkeypatch, "--seeds", "0", "--results", "local") == 0
+    assert _run(workspace, monkeypatch, "--seeds", "0", "--results", "ray", "--executor", "ray") == 0
+    assert ray.is_initialized()  # a Ray the executor did not start is left running
+    local, remote = workspace / "local" / "tiny" / "quick", workspace / "ray" / "tiny" / "quick"
+    pd.testing.assert_frame_equal(pd.read_csv(local / "history.csv"), pd.read_csv(remote / "history.csv"),
+                                  check_exact=True)
+    # Metric columns join runs.csv in the order runs finish (gp runs have no clip_fraction).
+    pd.testing.assert_frame_equal(pd.read_csv(local / "runs.csv").drop(columns="wall_s"),
+                                  pd.read_csv(remote / "runs.csv").drop(columns="wall_s"), check_exact=True,
+                                  check_like=True)
+    pd.testing.assert_frame_equal(pd.read_csv(local / "claims.csv"), pd.read_csv(remote / "claims.csv"))
+    assert (remote / "artifacts" / "gp-s0" / "weights.npz").is_file()  # arrays came back by value
+
+
+@pytest.mark.slow
+def test_failed_task_is_retried_once_then_recorded(workspace, monkeypatch, capsys):
+    from wgan_bench.runner import ray_executor
+
+    attempts = workspace / "attempts"
+    attempts.mkdir()
+    real = ray_executor._attempt
+
+    def flaky(spec, threads, events):  # runs in the Ray workers; counts attempts in files
+        n = len(list(attempts.glob(f"{spec.run_id}.*")))
+        (attempts / f"{spec.run_id}.{n}").touch()
+        if spec.run_id == "gp-s0":
+            raise RuntimeError("simulated crash")
+        if spec.run_id == "clip-s0" and n == 0:
+            os._exit(1)  # the worker process dies once
+        return real(spec, threads, events)
+
+    monkeypatch.setattr(ray_executor, "_attempt", flaky)
+    assert _run(workspace, monkeypatch, "--results", "flaky", "--executor", "ray") == 1
+    out = capsys.readouterr().out
+    assert "retrying" in out and "run failed" in out and "simulated crash" in out
+    tried = pd.Series([p.name.split(".")[0] for p in attempts.iterdir()]).value_counts().to_dict()
+    assert tried == {"gp-s0": 2, "clip-s0": 2, "clip-s1": 1, "gp-s1": 1}
+    runs = pd.read_csv(workspace / "flaky" / "tiny" / "quick" / "runs.csv").set_index("run_id")
+    assert runs["status"].to_dict() == {"gp-s0": "failed", "clip-s0": "ok", "clip-s1": "ok", "gp-s1": "ok"}
+    assert runs.loc["gp-s0", "error"].startswith("2 attempts; last: ray task failed")
+
+
+def test_ray_flags_need_the_ray_executor(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(textwrap.dedent(TINY_EXPERIMENT))
+    assert main(["run", "tiny.yaml", "--gpus-per-run", "1"]) == 2
+    assert "--gpus-per-run: only applies with --executor ray" in capsys.readouterr().err
+
+
+def test_missing_ray_is_a_user_error(monkeypatch):
+    from wgan_bench.errors import UserError
+    from wgan_bench.runner.ray_executor import ray_runs
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
+    with pytest.raises(UserError, match=r"pip install 'wgan-bench\[ray\]'"), ray_runs(None, None, 1, 0):
+        pass

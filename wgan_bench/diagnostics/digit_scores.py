@@ -1,0 +1,41 @@
+"""digit_scores: generated images scored by a small classifier trained on the data set's labels.
+
+Comparable within wgan-bench only; these are not the Inception-network IS/FID of the papers.
+The classifier is trained once per data set and size and cached (with its held-out accuracy)
+in the trainer's cache folder; the real held-out split's score is the reference for ratios.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from ..metrics.classifier import cached_classifier, predict_probs, inception_score, sample_scores
+
+MIN_ACCURACY = 0.97  # below this the scores mean little; the run records the accuracy either way
+
+
+class DigitScorer:
+    def __init__(self, data, cache_file: Path):
+        self.model, self.accuracy = cached_classifier(cache_file, data)
+        self.real = data.x_test
+        self.real_score = inception_score(predict_probs(self.model, self.real))
+
+    def __call__(self, fake: np.ndarray) -> dict[str, float]:
+        out = sample_scores(self.model, fake, self.real)
+        out["digit_is_ratio"] = out["digit_is"] / self.real_score
+        return out
+
+
+def make_image_fn(model, n: int, batch: int = 500):
+    """Compiled: n generated images from the diagnostics' random stream, in batches of `batch`."""
+    gen = model.diag_seed_generator
+
+    @tf.function
+    def draw():
+        return tf.concat([model.generator(model.sample_z(min(batch, n - i), gen), training=False)
+                          for i in range(0, n, batch)], axis=0)
+
+    return draw
