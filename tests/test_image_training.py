@@ -1,0 +1,45 @@
+"""An image run end to end: digits, conv critic with layer norm, WGAN-GP, digit_scores."""
+
+import numpy as np
+import pytest
+
+from wgan_bench.config.loader import RunSpec
+from wgan_bench.config.schema import RunConfig
+
+
+def _cfg(generator, method, critic_norm="layer"):
+    return RunConfig.model_validate({
+        "dataset": {"name": "digits", "size": 8},
+        "generator": generator,
+        "critic": {"kind": "dcgan", "filters": 4, "kernel_size": 3, "norm": critic_norm},
+        "method": method, "optimizer": {"name": "adam", "learning_rate": 1e-3},
+        "train": {"steps": 4, "batch_size": 16, "jit_compile": False},
+        "record": {"every": 2, "diagnostics": ["digit_scores"], "quality_samples": 200}})
+
+
+@pytest.mark.slow
+def test_image_runs_score_samples_with_a_cached_classifier(tf_ready, tmp_path):
+    from wgan_bench.runner.train import Trainer
+
+    trainer = Trainer(tmp_path / "cache")
+    cfg = _cfg({"kind": "constant_filter", "filters": 4, "kernel_size": 3, "z_dim": 8},
+               {"name": "wgan_gp", "gp_weight": 10, "n_critic": 2})
+    result = trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
+    assert result.status == "ok", result.error
+    got = {(r["metric"], r["step"]): r["value"] for r in result.history}
+    assert got["classifier_accuracy", 0] >= 0.9  # 8 x 8 digits: the classifier is still accurate
+    assert got["real_digit_is", 0] > 7  # real held-out digits are confidently and evenly classified
+    for step in (0, 2, 4):
+        assert 1.0 <= got["digit_is", step] <= 10.0 and 0 <= got["classes_covered", step] <= 10
+        assert got["digit_is_ratio", step] == pytest.approx(got["digit_is", step] / got["real_digit_is", 0])
+    images = result.artifacts["images"]["fake"]
+    assert images.shape == (64, 8, 8, 1) and np.abs(images).max() <= 1.0
+    assert (tmp_path / "cache" / "classifier-digits-8.json").is_file()  # cached for the next run
+
+    mlp = _cfg({"kind": "mlp", "depth": 2, "width": 32, "z_dim": 8},
+               {"name": "wgan", "clip": 0.01, "n_critic": 2}, critic_norm="batch")
+    result = trainer.run(RunSpec("t", "quick", "clip", 0, mlp))
+    assert result.status == "ok", result.error
+    critic = next(c for c in trainer._cache.values() if c.clip is not None).model.critic
+    assert max(float(np.abs(v.numpy()).max()) for v in critic.trainable_variables) <= 0.01 + 1e-7
+    assert len(critic.trainable_variables) == 4  # 8 x 8 input: one conv block (kernel, bias) and the dense
