@@ -23,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from flops import executed_gflop  # noqa: E402  (benchmarks/ is not a package)
 IMPLS = ("wgan-bench", "keras.io baseline")
 
 
@@ -36,10 +37,12 @@ def _child_wgan_bench(workload, iters: int, chunk: int) -> list[float]:
 
     stamps = []
     spec = RunSpec("bench", "bench", workload.name, 0, workload.config(iters + 2 * chunk, chunk))
-    result = Trainer().run(spec, on_steps=lambda n: stamps.append(time.time()))
+    trainer = Trainer()
+    result = trainer.run(spec, on_steps=lambda n: stamps.append(time.time()))
     if result.status != "ok":
         raise RuntimeError(result.error)
-    return stamps
+    model = next(iter(trainer._cache.values())).model
+    return stamps, lambda: executed_gflop(lambda: model.train_step(None))
 
 
 def _child_baseline(workload, iters: int, chunk: int) -> list[float]:
@@ -53,7 +56,7 @@ def _child_baseline(workload, iters: int, chunk: int) -> list[float]:
     stamp = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: stamps.append(time.time()))
     x = base.real_data(cfg, workload.batch * chunk)
     model.fit(x, batch_size=workload.batch, epochs=iters // chunk + 2, verbose=0, callbacks=[stamp])
-    return stamps
+    return stamps, lambda: executed_gflop(model.train_step, x[:workload.batch])
 
 
 def _child_matmul(sizes: list[int]) -> dict[str, float]:
@@ -89,10 +92,12 @@ def child(args) -> None:
         out = {"rates": _child_matmul([int(s) for s in args.sizes.split(",")])}
     else:
         run = _child_wgan_bench if args.child == "wgan-bench" else _child_baseline
-        stamps = run(WORKLOADS[args.workload], args.iters, args.chunk)
+        stamps, flops = run(WORKLOADS[args.workload], args.iters, args.chunk)
         warm = stamps[1]  # after two chunks: compiled and warmed up
         per_iter = (stamps[-1] - warm) / (args.chunk * (len(stamps) - 2))
         out = {"s_per_iter": per_iter, "startup_s": stamps[0] - args.t0 - args.chunk * per_iter}
+        if args.flops:  # after timing: counting compiles the step once more
+            out["gflop_executed"] = flops()
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(out))
 
@@ -118,6 +123,7 @@ def main() -> None:
     p.add_argument("--workload", help=argparse.SUPPRESS)
     p.add_argument("--sizes", help=argparse.SUPPRESS)
     p.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--flops", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         return child(args)
@@ -135,8 +141,9 @@ def main() -> None:
         for n in names:
             for impl in IMPLS:  # interleaved: every implementation once per repeat
                 print(f"repeat {rep + 1}/{args.repeats}: {n} / {impl}", file=sys.stderr, flush=True)
+                flops = ["--flops"] if rep == 0 else []
                 runs[n, impl].append(spawn("--child", impl, "--workload", n, "--iters", str(args.iters),
-                                           "--chunk", str(args.chunk)))
+                                           "--chunk", str(args.chunk), *flops))
     rows = summarise(names, runs, rates)
     meta = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "versions": versions(), "iters": args.iters, "repeats": args.repeats, "chunk": args.chunk,
@@ -162,7 +169,8 @@ def summarise(names, runs, rates) -> list[dict]:
                          "startup_s": statistics.median(x["startup_s"] for x in r),
                          "peak_rss_mib": max(x["peak_rss_mib"] for x in r),
                          "speedup_vs_baseline": medians["keras.io baseline"] / medians[impl],
-                         "gflop_needed": w.needed_gflop(), "floor_ms": 1e3 * floor,
+                         "gflop_needed": w.needed_gflop(), "gflop_executed": r[0].get("gflop_executed"),
+                         "floor_ms": 1e3 * floor,
                          "x_floor": medians[impl] / floor, "matmul_fraction": floor / medians[impl]})
     return rows
 
@@ -179,11 +187,12 @@ def markdown(meta, rows) -> str:
              f"{meta['versions']['keras']}; {meta['iters']} iterations x {meta['repeats']} interleaved repeats; "
              f"matmul {rates}.", "",
              "| workload | implementation | ms / gen. iter (median) | min–max | vs baseline | GFLOP needed "
-             "| FLOP floor ms | × floor | % of matmul rate | start-up s | peak RSS MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| GFLOP executed (XLA) | FLOP floor ms | × floor | % of matmul rate | start-up s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['workload']} | {r['impl']} | {r['ms_per_iter']:.2f} | {r['min_ms']:.2f}–{r['max_ms']:.2f} "
-                     f"| {r['speedup_vs_baseline']:.2f}× | {r['gflop_needed']:.3f} | {r['floor_ms']:.2f} "
+                     f"| {r['speedup_vs_baseline']:.2f}× | {r['gflop_needed']:.3f} | {r['gflop_executed']:.3f} "
+                     f"| {r['floor_ms']:.2f} "
                      f"| {r['x_floor']:.2f} | {100 * r['matmul_fraction']:.0f} % | {r['startup_s']:.1f} "
                      f"| {r['peak_rss_mib']:.0f} |")
     return "\n".join(lines)
