@@ -77,7 +77,7 @@ class Trainer:
 
     @staticmethod
     def _build(cfg: RunConfig, seed: int, cache_dir: Path = Path("results") / ".cache"):
-        from ..data.registry import load_images, make_sampler
+        from ..data.registry import is_image, load_images, make_sampler
         from ..diagnostics.critic_probe import make_probe_fns
         from ..diagnostics.digit_scores import DigitScorer, make_image_fn
         from ..diagnostics.layer_grads import make_layer_grad_fn
@@ -101,7 +101,9 @@ class Trainer:
                         make_surface_fn(model, n) if "value_surface" in wanted else None,
                         make_retrain_fn(model, build_critic(cfg, clip=clip), cfg.record)
                         if "retrained_critic" in wanted else None,
-                        make_image_fn(model, n) if "digit_scores" in wanted else None,
+                        # Images: samples for the report's grids at every quality step, all
+                        # `quality_samples` of them when they are scored.
+                        make_image_fn(model, n if "digit_scores" in wanted else 64) if is_image(cfg.dataset) else None,
                         DigitScorer(load_images(cfg.dataset), cache_dir / f"classifier-{cfg.dataset.name}-"
                                     f"{cfg.dataset.image_size}.keras") if "digit_scores" in wanted else None)
 
@@ -215,10 +217,11 @@ class Recorder(keras.callbacks.Callback):
                                                record.w1_samples).items():
                 self._add(name, value)
             self.latest["surface"] = {"values": values, "real": real[:1000], "fake": fake[:1000]}
-        if self.scorer is not None:
+        if self.image_fn is not None:
             fake = np.asarray(self.image_fn())
-            for name, value in self.scorer(fake).items():
-                self._add(name, value)
+            if self.scorer is not None:
+                for name, value in self.scorer(fake).items():
+                    self._add(name, value)
             self.latest["images"] = {"fake": fake[:64]}
         if self.retrain_fn is not None:
             cfg = self.spec.config
