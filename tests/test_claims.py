@@ -40,8 +40,10 @@ def test_threshold_reducers_and_aggregates():
     spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "reduce": "median_second_half", "op": "<=", "value": -10},
                  {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "final", "aggregate": "max", "op": "<=", "value": -10},
                  {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "initial", "abs": True, "op": "<=", "value": 0},
-                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "at_step", "step": 20, "aggregate": "mean", "op": "<", "value": -9})
-    assert _status(spec, runs, hist) == [("PASS", -10.0), ("FAIL", -3.0), ("PASS", 0.0), ("PASS", -10.0)]
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "at_step", "step": 20, "aggregate": "mean", "op": "<", "value": -9},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "median", "aggregate": "min", "op": "<=", "value": -9})
+    # whole-history medians per seed: -9, -1, -20
+    assert _status(spec, runs, hist) == [("PASS", -10.0), ("FAIL", -3.0), ("PASS", 0.0), ("PASS", -10.0), ("PASS", -20.0)]
 
 
 def test_inconclusive_when_every_seed_diverged_or_missing():

@@ -39,6 +39,8 @@ def reduce_one(steps: np.ndarray, values: np.ndarray, how: str, step: int | None
         half = values[(steps >= steps[-1] / 2) & (steps > 0)]
         half = half if len(half) else values[-1:]
         return float(np.median(half) if how.startswith("median") else np.mean(half))
+    if how == "median":
+        return float(np.median(values))
     if how == "min":
         return float(np.min(values))
     if how == "max":

@@ -27,7 +27,7 @@ DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist",  # deep-critic
 ANALYSES = ("box_transport", "gaussian_divergences", "parallel_lines")
 # How a metric's history becomes one number per run (see claims/select.py). `step` bounds the
 # *_until_step / *_from_step windows.
-REDUCERS = ("final", "initial", "at_step", "median_second_half", "mean_second_half", "min", "max",
+REDUCERS = ("final", "initial", "at_step", "median", "median_second_half", "mean_second_half", "min", "max",
             "max_until_step", "min_from_step", "max_from_step")
 STEP_REDUCERS = ("at_step", "max_until_step", "min_from_step", "max_from_step")
 AGGREGATES = ("median", "mean", "min", "max")
