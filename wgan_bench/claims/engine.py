@@ -125,14 +125,14 @@ def _relation(c, history) -> tuple:
 
 
 def _any_of(c, history) -> tuple:
-    """The first passing alternative's numbers; if none passes, the first one's."""
+    """The first passing alternative's numbers and op; if none passes, the first failing one's."""
     results = [_evaluate(sub, history) for sub in c.checks]
-    detail = " | ".join(f"[{status}] {d}" for status, _, _, d in results)
+    detail = " | ".join(f"[{r[0]}] {r[3]}" for r in results)
     for status in (PASS, FAIL):
         for res in results:
             if res[0] == status:
-                return status, res[1], res[2], detail
-    return INCONCLUSIVE, float("nan"), float("nan"), detail
+                return status, res[1], res[2], detail, res[4]
+    return INCONCLUSIVE, float("nan"), float("nan"), detail, results[0][4]
 
 
 CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "relation": _relation,
@@ -140,19 +140,15 @@ CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "
 
 
 def _evaluate(c, history) -> tuple:
+    """(status, measured, threshold, detail, op) of one check."""
+    op = ">=" if c.kind == "order" or getattr(c, "per_seed", False) else getattr(c, "op", None)
     try:
-        status, measured, threshold, detail = CHECKS[c.kind](c, history)
+        status, measured, threshold, detail, *decided = CHECKS[c.kind](c, history)
     except ValueError as exc:
-        return INCONCLUSIVE, float("nan"), float("nan"), str(exc)
+        return INCONCLUSIVE, float("nan"), float("nan"), str(exc), op
     if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
         status = INCONCLUSIVE
-    return status, measured, threshold, detail
-
-
-def _op(c) -> str:
-    if c.kind == "any_of":
-        return "any of"  # measured/threshold are the deciding alternative's; detail lists all
-    return ">=" if c.kind == "order" or getattr(c, "per_seed", False) else c.op
+    return status, measured, threshold, detail, decided[0] if decided else op
 
 
 def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Outcome]:
@@ -160,8 +156,8 @@ def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Out
     hist = finished_history(runs, history)
     out = []
     for claim in spec.claims:
-        status, measured, threshold, detail = _evaluate(claim.check, hist)
-        out.append(Outcome(claim.id, status, measured, _op(claim.check), threshold, detail))
+        status, measured, threshold, detail, op = _evaluate(claim.check, hist)
+        out.append(Outcome(claim.id, status, measured, op, threshold, detail))
     return out
 
 
