@@ -277,6 +277,18 @@ def _panels(n: int, columns: int, size: float = 3.2):
     return fig, axes.ravel()
 
 
+def _label_panel(ax, run) -> None:
+    ax.set_title(run["run_id"], fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _finish(fig, title: str):
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def _artifact_panels(spec, store, name: str) -> list:
     """(run row, arrays) of artifact `name` for the first finished seed of each variant."""
     runs, panels = store.runs(), []
@@ -308,12 +320,8 @@ def sample_grid(spec, store):
         ax.set_xlim(-2.2, 2.2)
         ax.set_ylim(-2.2, 2.2)
         ax.set_aspect("equal")
-        ax.set_title(run["run_id"], fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(spec.title or "samples")
-    fig.tight_layout()
-    return fig
+        _label_panel(ax, run)
+    return _finish(fig, spec.title or "samples")
 
 
 def _mosaic(images: np.ndarray) -> np.ndarray:
@@ -336,12 +344,8 @@ def image_grid(spec, store):
     for ax, (run, arrays) in zip(axes, panels):
         mosaic = _mosaic(arrays["fake"])
         ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(run["run_id"], fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(spec.title or "generated images")
-    fig.tight_layout()
-    return fig
+        _label_panel(ax, run)
+    return _finish(fig, spec.title or "generated images")
 
 
 def value_surfaces(spec, store):
@@ -356,12 +360,8 @@ def value_surfaces(spec, store):
         ax.contourf(axis, axis, arrays["values"], levels=20, cmap="viridis")
         ax.scatter(arrays["real"][:, 0], arrays["real"][:, 1], s=1, color="orange", alpha=0.6)
         ax.set_aspect("equal")
-        ax.set_title(run["run_id"], fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(spec.title or "critic value surfaces")
-    fig.tight_layout()
-    return fig
+        _label_panel(ax, run)
+    return _finish(fig, spec.title or "critic value surfaces")
 
 
 FIGURES = {"sample_grid": sample_grid, "image_grid": image_grid, "value_surfaces": value_surfaces, "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
