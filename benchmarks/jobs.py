@@ -26,8 +26,10 @@ def main() -> None:
     for n in [int(j) for j in args.jobs.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "wgan_bench", "run", str(SWEEP), "--results", tmp, "--jobs", str(n)],
-                           check=True, capture_output=True)
+            proc = subprocess.run([sys.executable, "-m", "wgan_bench", "run", str(SWEEP), "--results", tmp,
+                                   "--jobs", str(n)], capture_output=True, text=True)
+            if proc.returncode:
+                sys.exit(f"--jobs {n} failed:\n{proc.stderr[-2000:]}")
             walls[n] = time.perf_counter() - t
         print(f"--jobs {n}: {walls[n]:.1f} s for 12 runs ({walls[min(walls)] / walls[n]:.2f}x vs --jobs {min(walls)})",
               flush=True)
