@@ -43,3 +43,24 @@ def test_image_runs_score_samples_with_a_cached_classifier(tf_ready, tmp_path):
     critic = next(c for c in trainer._cache.values() if c.clip is not None).model.critic
     assert max(float(np.abs(v.numpy()).max()) for v in critic.trainable_variables) <= 0.01 + 1e-7
     assert len(critic.trainable_variables) == 4  # 8 x 8 input: one conv block (kernel, bias) and the dense
+
+
+@pytest.mark.slow
+def test_image_folder_run_streams_from_disk(tf_ready, tmp_path):
+    from PIL import Image
+
+    from wgan_bench.runner.train import Trainer
+
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        Image.fromarray(rng.integers(0, 256, (12, 10, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    cfg = RunConfig.model_validate({
+        "dataset": {"name": "image_folder", "size": 8, "root": str(tmp_path)},
+        "generator": {"kind": "dcgan", "filters": 4, "kernel_size": 3, "z_dim": 8},
+        "critic": {"kind": "dcgan", "filters": 4, "kernel_size": 3, "norm": "layer"},
+        "method": {"name": "wgan_gp", "n_critic": 2}, "optimizer": {"name": "adam", "learning_rate": 1e-3},
+        "train": {"steps": 4, "batch_size": 4, "jit_compile": False}, "record": {"every": 2}})
+    result = Trainer(tmp_path / "cache").run(RunSpec("t", "quick", "lsun", 0, cfg))
+    assert result.status == "ok", result.error
+    assert result.artifacts["images"]["fake"].shape == (64, 8, 8, 3)
+    assert sum(r["metric"] == "d_loss" for r in result.history) == 2

@@ -141,15 +141,19 @@ def test_image_folder_without_images_is_a_user_error(tmp_path):
         images.load("image_folder", 16, root=tmp_path)
 
 
-def test_pipeline_full_shuffled_batches(tf_ready):
-    x = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1)
-    ds = images.pipeline(x, batch_size=4, seed=0)
-    assert ds.element_spec.shape.as_list() == [4, 1, 1, 1]  # drop_remainder: a static batch size
-    first = [b.numpy().ravel() for b in ds.take(5)]
-    assert all(len(b) == 4 for b in first)
-    assert sorted(np.concatenate(first[:2]).tolist()) != list(range(8))  # shuffled
-    again = [b.numpy().ravel() for b in images.pipeline(x, batch_size=4, seed=0).take(5)]
-    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+def test_image_folder_streams_cropped_batches(tmp_path, tf_ready):
+    """The tf.data path (LSUN-scale folders): same crop and scaling as the in-memory reader."""
+    from PIL import Image
+
+    wide = np.zeros((10, 20, 3), np.uint8)
+    wide[:, 5:15] = 255  # the centre square is white
+    Image.fromarray(wide).save(tmp_path / "a.png")
+    Image.fromarray(np.zeros((9, 9, 3), np.uint8)).save(tmp_path / "b.jpg")
+    ds = images.stream_image_folder(tmp_path, 8, batch_size=4, seed=0)
+    assert ds.element_spec.shape.as_list() == [4, 8, 8, 3]  # a static batch: drop_remainder
+    batch = next(iter(ds)).numpy()
+    means = sorted(float(v.mean()) for v in batch)
+    assert len(set(np.round(means, 5))) == 2 and means[0] == -1.0 and means[-1] == pytest.approx(1.0, abs=1e-6)
 
 
 def test_in_graph_sampler_draws_rows_of_x(tf_ready):

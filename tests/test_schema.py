@@ -162,7 +162,9 @@ def test_variant_switching_net_kind_drops_the_defaults_other_kind_fields(tmp_pat
     (lambda d: d["defaults"].update(dataset={"name": "8gaussians", "size": 16}), "dataset", "for image data sets"),
     (lambda d: d["defaults"].update(critic={"kind": "mlp"}), "variants.clip", "image data sets take critic kind dcgan"),
     (lambda d: d["defaults"]["dataset"].update(name="image_folder", root="x"), "variants.clip",
-     "digit_scores needs a labelled image data set"),
+     "streamed in training batches"),
+    (lambda d: d["defaults"]["dataset"].update(name="fashion_mnist") or d["defaults"]["record"].update(
+        diagnostics=["sample_quality"]), "variants.clip", "need 2-D toy data"),
 ])
 def test_image_config_errors(tmp_path, mutate, field, msg):
     data = _image_base()

@@ -269,6 +269,9 @@ class RunConfig(Strict):
         image = self.dataset.name in IMAGE_DATASETS
         if wanted & {"sample_quality", "value_surface"} and (image or self.dataset.name == "gaussian_1d"):
             raise ValueError("record.diagnostics sample_quality/value_surface need 2-D toy data")
+        if wanted and self.dataset.name == "image_folder":
+            raise ValueError("record.diagnostics: an image_folder is streamed in training batches; its runs "
+                             "record losses and sample grids only (diagnostics: [])")
         if "digit_scores" in wanted and self.dataset.name not in LABELLED_IMAGES:
             raise ValueError(f"record.diagnostics digit_scores needs a labelled image data set "
                              f"({', '.join(LABELLED_IMAGES)})")

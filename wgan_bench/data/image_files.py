@@ -91,16 +91,21 @@ def read_cifar10(root=None):
         _cifar_batch(folder / "test_batch")
 
 
+def list_images(root) -> list[Path]:
+    """Every PNG/JPEG under `root`, recursive and sorted; a clear error when there is none."""
+    files = [] if root is None else sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise UserError(problem(str(root), None, "dataset 'image_folder' needs a folder of .png/.jpg images"))
+    return files
+
+
 def read_image_folder(root, size: int) -> np.ndarray:
     """Every PNG/JPEG under `root` (recursive, sorted) as RGB uint8 (n, size, size, 3):
     centre-cropped to a square, then bilinearly resized."""
     from PIL import Image
 
-    files = [] if root is None else sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise UserError(problem(str(root), None, "dataset 'image_folder' needs a folder of .png/.jpg images"))
     images = []
-    for path in files:
+    for path in list_images(root):
         with Image.open(path) as im:
             w, h = im.size
             s = min(w, h)

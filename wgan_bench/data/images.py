@@ -87,12 +87,24 @@ def load(name: str, size: int, root=None) -> ImageData:
     return LOADERS[name](size=size, root=root)
 
 
-def pipeline(x: np.ndarray, batch_size: int, seed: int):
-    """Training batches: reshuffled each epoch, endless, full batches only, prefetched."""
+def stream_image_folder(root, size: int, batch_size: int, seed: int):
+    """Training batches streamed from the image files under `root` (LSUN-scale folders): file
+    names shuffled each epoch, decoded, centre-cropped, resized and scaled to [-1, 1] in parallel,
+    batched and prefetched, so the images are never all in memory."""
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.repeat().batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    files = [str(p) for p in image_files.list_images(root)]
+
+    def load(path):
+        img = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        h, w = tf.shape(img)[0], tf.shape(img)[1]
+        s = tf.minimum(h, w)
+        img = tf.image.crop_to_bounding_box(img, (h - s) // 2, (w - s) // 2, s, s)
+        return tf.image.resize(tf.cast(img, tf.float32), (size, size), antialias=True) / 127.5 - 1.0
+
+    ds = tf.data.Dataset.from_tensor_slices(files).shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.repeat().map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def make_sampler(x: np.ndarray):

@@ -1,9 +1,9 @@
 """One entry point for every data set: its sample shape and an in-graph sampler.
 
-Toy data are sampled from formulas; image sets are loaded once per process and sampled with
-replacement from the training split held as one tensor, so the compiled train loop needs no
-host input pipeline (digits: 1437 images of 16 x 16). Sets too large for memory need the
-`images.pipeline` tf.data path instead, which the trainer does not take yet.
+Toy data are sampled from formulas; labelled image sets are loaded once per process and sampled
+with replacement from the training split held as one tensor, so the compiled train loop needs no
+host input pipeline (digits: 1437 images of 16 x 16). Image folders (LSUN) are streamed from disk
+through tf.data with prefetch.
 """
 
 from __future__ import annotations
@@ -38,8 +38,25 @@ def load_images(cfg: DatasetConfig):
     return image_data(cfg.name, cfg.image_size, cfg.root)
 
 
-def make_sampler(cfg: DatasetConfig, seed: int):
-    """`sample(n, seed_generator)` drawing real samples inside a compiled function."""
+def make_sampler(cfg: DatasetConfig, seed: int, batch_size: int):
+    """`sample(n, seed_generator)` drawing real samples inside a compiled function.
+
+    Toy data and labelled image sets are sampled in-graph; an image folder is streamed through
+    tf.data (`images.stream_image_folder`), one `batch_size` batch per call (its order follows
+    tf.data's shuffle seed, not the seed generator).
+    """
+    if cfg.name == "image_folder":
+        from .images import stream_image_folder
+
+        iterator = iter(stream_image_folder(cfg.root, cfg.image_size, batch_size, seed))
+
+        def next_batch(n, gen):
+            del gen
+            if n != batch_size:
+                raise ValueError(f"image_folder streams batches of {batch_size}, not {n}")
+            return iterator.get_next()
+
+        return next_batch
     if is_image(cfg):
         from .images import make_sampler as image_sampler
 

@@ -90,7 +90,7 @@ class Trainer:
         keras.utils.set_random_seed(seed)
         clip = keras.Variable(cfg.method.clip, trainable=False, name="clip") if cfg.method.clip else None
         gen, critic = build_generator(cfg), build_critic(cfg, clip=clip)
-        sampler = make_sampler(cfg.dataset, seed)
+        sampler = make_sampler(cfg.dataset, seed, cfg.train.batch_size)
         model = AdversarialModel(gen, critic, sampler, cfg, seed=seed)
         model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
         wanted, n = set(cfg.record.diagnostics), cfg.record.quality_samples
