@@ -164,9 +164,29 @@ def _init_worker(threads: int, q, cache_dir) -> None:
     _worker_trainer, _worker_queue = Trainer(cache_dir), q
 
 
-def _worker_run(spec: RunSpec):
-    _worker_queue.put((spec.run_id, "start", 0))
-    return run_one(_worker_trainer, spec, lambda n: _worker_queue.put((spec.run_id, "steps", n)))
+def _worker_run(specs: list[RunSpec]) -> None:
+    """Run a batch of runs that share a compiled model; each result goes back through the queue."""
+    for spec in specs:
+        _worker_queue.put((spec.run_id, "start", None))
+        result = run_one(_worker_trainer, spec, lambda n, s=spec: _worker_queue.put((s.run_id, "steps", n)))
+        _worker_queue.put((spec.run_id, "result", result))
+
+
+def batches_for_workers(todo: list[RunSpec], jobs: int) -> list[list[RunSpec]]:
+    """Runs grouped by compiled graph, so each group compiles once in one worker; the largest
+    group is halved until there is at least one batch per worker."""
+    from .train import graph_key
+
+    groups: dict[str, list[RunSpec]] = {}
+    for spec in todo:
+        key = graph_key(spec.config) if spec.config.task != "analysis" else f"analysis:{spec.run_id}"
+        groups.setdefault(key, []).append(spec)
+    batches = list(groups.values())
+    while len(batches) < jobs and max(map(len, batches)) > 1:
+        big = max(batches, key=len)
+        batches.remove(big)
+        batches += [big[: len(big) // 2], big[len(big) // 2:]]
+    return sorted(batches, key=len, reverse=True)  # longest first: the others fill in around them
 
 
 def _run_pool(todo, progress, jobs, threads, cache_dir):
@@ -174,29 +194,41 @@ def _run_pool(todo, progress, jobs, threads, cache_dir):
     manager = ctx.Manager()
     q = manager.Queue()
     by_id = {s.run_id: s for s in todo}
+    pending = set(by_id)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, q, cache_dir)) as pool:
-        futures = {pool.submit(_worker_run, s): s for s in todo}
+        futures = {pool.submit(_worker_run, batch): batch for batch in batches_for_workers(todo, jobs)}
         while futures:
             done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
-            _drain(q, by_id, progress)
+            for run_id, result in _drain(q, by_id, progress):
+                pending.discard(run_id)
+                yield by_id[run_id], result
             for fut in done:
-                spec = futures.pop(fut)
+                batch = futures.pop(fut)
                 try:
-                    result = fut.result()
-                except Exception as exc:  # the worker process died: record, keep the others
-                    result = RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0,
-                                       error=f"worker crashed: {type(exc).__name__}: {exc}")
-                yield spec, result
+                    fut.result()
+                except Exception as exc:  # the worker process died: its unfinished runs fail, the others go on
+                    for run_id, result in _drain(q, by_id, progress):
+                        pending.discard(run_id)
+                        yield by_id[run_id], result
+                    for spec in (s for s in batch if s.run_id in pending):
+                        pending.discard(spec.run_id)
+                        yield spec, RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0,
+                                              error=f"worker crashed: {type(exc).__name__}: {exc}")
+        yield from ((by_id[run_id], result) for run_id, result in _drain(q, by_id, progress))
     manager.shutdown()
 
 
-def _drain(q, by_id, progress) -> None:
+def _drain(q, by_id, progress) -> list:
+    """Apply queued progress events; return the (run_id, RunResult) pairs that arrived."""
+    results = []
     while True:
         try:
-            run_id, kind, n = q.get_nowait()
+            run_id, kind, payload = q.get_nowait()
         except queue.Empty:
-            return
+            return results
         if kind == "start":
             progress.start(by_id[run_id])
+        elif kind == "steps":
+            progress.advance(by_id[run_id], payload)
         else:
-            progress.advance(by_id[run_id], n)
+            results.append((run_id, payload))

@@ -35,7 +35,7 @@ class Compiled(NamedTuple):
     scorer: object  # scores them with the data set's classifier (digit_scores)
 
 
-def _graph_key(cfg: RunConfig) -> str:
+def graph_key(cfg: RunConfig) -> str:
     """What the compiled step depends on. Values assigned per run (c, learning rates) and
     what only sets initial weights (init) or the run length (steps) are left out."""
     data = cfg.model_dump()
@@ -70,7 +70,7 @@ class Trainer:
         self.cache_dir = Path(cache_dir)
 
     def _model(self, cfg: RunConfig, seed: int):
-        key = _graph_key(cfg)
+        key = graph_key(cfg)
         if key not in self._cache:
             self._cache[key] = self._build(cfg, seed, self.cache_dir)
         return self._cache[key]
