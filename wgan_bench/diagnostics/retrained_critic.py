@@ -16,9 +16,7 @@ import math
 
 import tensorflow as tf
 
-from ..methods.losses import LOSSES, loss_name
 from ..methods.optimizers import build_optimizer, reset_optimizer
-from ..methods.penalties import gradient_penalty
 
 
 def make_retrain_fn(model, critic, record):
@@ -27,21 +25,14 @@ def make_retrain_fn(model, critic, record):
     opt_cfg = record.retrain.optimizer or cfg.optimizer
     optimizer = build_optimizer(opt_cfg, opt_cfg.learning_rate)
     optimizer.build(critic.trainable_variables)
-    adv_loss = LOSSES[loss_name(cfg.method)]
     gen, batch, n = model.diag_seed_generator, model.batch_size, record.eval_samples
-    gp_weight = model.gp_weight
     steps = record.retrain.steps
 
     def batch_pair(size):
         return model.sample_real(size, gen), model.generator(model.sample_z(size, gen), training=False)
 
     def update():
-        real, fake = batch_pair(batch)
-        with tf.GradientTape() as tape:
-            loss = adv_loss.critic(critic(real, training=True), critic(fake, training=True))
-            if gp_weight:
-                loss += gp_weight * gradient_penalty(critic, real, fake, gen, model.gp_one_sided)
-        optimizer.apply(tape.gradient(loss, critic.trainable_variables), critic.trainable_variables)
+        model.update_critic(critic, optimizer, *batch_pair(batch), gen)
 
     @tf.function(jit_compile=cfg.train.jit_compile)
     def train_and_measure():

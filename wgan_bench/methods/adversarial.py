@@ -67,16 +67,21 @@ class AdversarialModel(keras.Model):
     def critic_step(self):
         real = self.sample_real(self.batch_size, self.seed_generator)
         fake = self.generator(self.sample_z(self.batch_size), training=True)
+        return self.update_critic(self.critic, self.d_optimizer, real, fake, self.seed_generator)
+
+    def update_critic(self, critic, optimizer, real, fake, seed_generator):
+        """One update of `critic` with this method's loss and penalty; returns (loss, penalty).
+        Also trains the second critic of `retrained_critic`."""
         with tf.GradientTape() as tape:
-            d_loss = self.adv_loss.critic(self.critic(real, training=True), self.critic(fake, training=True))
+            d_loss = self.adv_loss.critic(critic(real, training=True), critic(fake, training=True))
             if self.gp_weight:
-                penalty = gradient_penalty(self.critic, real, fake, self.seed_generator, self.gp_one_sided)
+                penalty = gradient_penalty(critic, real, fake, seed_generator, self.gp_one_sided)
             else:
                 penalty = tf.zeros(())
             total = d_loss + self.gp_weight * penalty
-        variables = self.critic.trainable_variables
+        variables = critic.trainable_variables
         # The optimizer applies the clipping constraint right after the update (Keras semantics).
-        self.d_optimizer.apply(tape.gradient(total, variables), variables)
+        optimizer.apply(tape.gradient(total, variables), variables)
         return d_loss, penalty
 
     def generator_step(self):

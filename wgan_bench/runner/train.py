@@ -76,7 +76,7 @@ class Trainer:
         return self._cache[key]
 
     @staticmethod
-    def _build(cfg: RunConfig, seed: int, cache_dir: Path = Path("results") / ".cache"):
+    def _build(cfg: RunConfig, seed: int, cache_dir: Path):
         from ..data.registry import is_image, load_images, make_sampler
         from ..diagnostics.critic_probe import make_probe_fns
         from ..diagnostics.digit_scores import DigitScorer, make_image_fn
