@@ -4,7 +4,9 @@
 loop of critic steps, each with its own GradientTape, on the batch `fit` hands it, then one
 generator step; the penalty is a separate nested tape; default compile settings. Clipping,
 for the clip workloads, is the straightforward loop of `assign(clip_by_value)` after each
-critic update. Architecture and hyper-parameters are the workload's, as in wgan-bench.
+critic update. Architecture and hyper-parameters are the workload's, as in wgan-bench: plain
+ReLU MLPs for toy data; for images the same conv classes as wgan-bench (`wgan_bench.nets.dcgan`,
+which use no masked ReLU), so only the training loop differs.
 """
 
 from __future__ import annotations
@@ -32,13 +34,13 @@ class WGAN(keras.Model):
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
     def gradient_penalty(self, batch_size, real, fake):
-        alpha = tf.random.uniform([batch_size, 1], 0.0, 1.0)
+        alpha = tf.random.uniform([batch_size] + [1] * (len(real.shape) - 1), 0.0, 1.0)
         interpolated = real + alpha * (fake - real)
         with tf.GradientTape() as gp_tape:
             gp_tape.watch(interpolated)
             pred = self.critic(interpolated, training=True)
         grads = gp_tape.gradient(pred, [interpolated])[0]
-        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1]))
+        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(real.shape)))))
         return tf.reduce_mean((norm - 1.0) ** 2)
 
     def train_step(self, real):
@@ -64,12 +66,23 @@ class WGAN(keras.Model):
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
-def build(cfg, data_dim: int) -> WGAN:
+def nets(cfg):
+    """(critic, generator) with the workload's architecture."""
+    from wgan_bench.data.registry import is_image, sample_shape
+
+    if is_image(cfg.dataset):
+        from wgan_bench.nets.factory import build_critic, build_generator
+
+        return build_critic(cfg), build_generator(cfg)
+    data_dim = sample_shape(cfg.dataset)[0]
+    return (mlp(data_dim, cfg.critic.depth, cfg.critic.width, 1),
+            mlp(cfg.generator.z_dim, cfg.generator.depth, cfg.generator.width, data_dim))
+
+
+def build(cfg) -> WGAN:
     """A baseline model with the workload's architecture and hyper-parameters (a RunConfig)."""
     m, o = cfg.method, cfg.optimizer
-    model = WGAN(mlp(data_dim, cfg.critic.depth, cfg.critic.width, 1),
-                 mlp(cfg.generator.z_dim, cfg.generator.depth, cfg.generator.width, data_dim),
-                 cfg.generator.z_dim, m.n_critic, m.gp_weight if m.name == "wgan_gp" else 0.0, m.clip)
+    model = WGAN(*nets(cfg), cfg.generator.z_dim, m.n_critic, m.gp_weight if m.name == "wgan_gp" else 0.0, m.clip)
     if o.name == "adam":
         opts = [keras.optimizers.Adam(o.learning_rate, beta_1=o.beta_1, beta_2=o.beta_2) for _ in range(2)]
     else:
@@ -80,6 +93,6 @@ def build(cfg, data_dim: int) -> WGAN:
 
 def real_data(cfg, n: int) -> np.ndarray:
     """Host-side numpy samples of the workload's data set, as a user would prepare them."""
-    from wgan_bench.data.toy import make_sampler
+    from wgan_bench.data.registry import make_sampler
 
-    return np.asarray(make_sampler(cfg.dataset.name, 0, cfg.dataset.std)(n, keras.random.SeedGenerator(0)))
+    return np.asarray(make_sampler(cfg.dataset, 0, n)(n, keras.random.SeedGenerator(0)))

@@ -23,7 +23,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from flops import executed_gflop  # noqa: E402  (benchmarks/ is not a package)
+from flops import executed_gflop
+from workloads import WORKLOADS
+
 IMPLS = ("wgan-bench", "keras.io baseline")
 
 
@@ -47,11 +49,10 @@ def _child_wgan_bench(workload, iters: int, chunk: int) -> list[float]:
 
 def _child_baseline(workload, iters: int, chunk: int) -> list[float]:
     import keras
-
     import keras_io_baseline as base
 
     cfg = workload.config(chunk, chunk)
-    model = base.build(cfg, workload.data_dim)
+    model = base.build(cfg)
     stamps = []
     stamp = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: stamps.append(time.time()))
     x = base.real_data(cfg, workload.batch * chunk)
@@ -59,7 +60,10 @@ def _child_baseline(workload, iters: int, chunk: int) -> list[float]:
     return stamps, lambda: executed_gflop(model.train_step, x[:workload.batch])
 
 
-def _child_matmul(sizes: list[int]) -> dict[str, float]:
+def _child_matmul(sizes: list[int]) -> dict[str, dict[str, float]]:
+    """GFLOP/s per shape class at batch m: m x 512 @ 512 x 512 ("other": forward passes and
+    input gradients) and (m x 512)^T @ m x 512 ("batch_contracted": weight gradients); the best of
+    5 timings of a dependent chain, compiled by XLA like wgan-bench's step."""
     from wgan_bench.runner.tf_setup import configure_tensorflow
 
     configure_tensorflow()
@@ -71,22 +75,32 @@ def _child_matmul(sizes: list[int]) -> dict[str, float]:
         reps = max(20, 40_000 // m)
 
         @tf.function(jit_compile=True)
-        def chain(a, reps=reps, b=b):
+        def forward(a, reps=reps, b=b):
             for _ in range(reps):
                 a = tf.matmul(a, b) * 0.04
             return a
 
-        chain(a).numpy()
-        t = time.perf_counter()
-        chain(a).numpy()
-        rates[str(m)] = reps * 2 * m * 512 * 512 / (time.perf_counter() - t) / 1e9
+        @tf.function(jit_compile=True)
+        def weight_grad(a, reps=reps):
+            w = tf.zeros((512, 512))
+            for _ in range(reps):  # each product depends on the last, so none is hoisted
+                w = tf.matmul(a, a + w[:1] * 1e-6, transpose_a=True)
+            return w
+
+        rates[str(m)] = {}
+        for cls, fn in (("other", forward), ("batch_contracted", weight_grad)):
+            fn(a).numpy()
+            best = float("inf")
+            for _ in range(5):
+                t = time.perf_counter()
+                fn(a).numpy()
+                best = min(best, time.perf_counter() - t)
+            rates[str(m)][cls] = reps * 2 * m * 512 * 512 / best / 1e9
     return rates
 
 
 def child(args) -> None:
     import resource
-
-    from workloads import WORKLOADS
 
     if args.child == "matmul":
         out = {"rates": _child_matmul([int(s) for s in args.sizes.split(",")])}
@@ -96,7 +110,7 @@ def child(args) -> None:
         warm = stamps[1]  # after two chunks: compiled and warmed up
         per_iter = (stamps[-1] - warm) / (args.chunk * (len(stamps) - 2))
         out = {"s_per_iter": per_iter, "startup_s": stamps[0] - args.t0 - args.chunk * per_iter}
-        if args.flops:  # after timing: counting compiles the step once more
+        if args.flops and WORKLOADS[args.workload].needed_gflop():  # after timing: compiles the step again
             out["gflop_executed"] = flops()
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(out))
@@ -117,7 +131,7 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=200, help="timed generator iterations after warm-up")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--chunk", type=int, default=50, help="iterations per compiled call / Keras epoch")
-    p.add_argument("--workloads", default="toy-gp,toy-clip,deep-clip,small-1d")
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--workload", help=argparse.SUPPRESS)
@@ -127,8 +141,6 @@ def main() -> None:
     args = p.parse_args()
     if args.child:
         return child(args)
-    from workloads import WORKLOADS
-
     names = args.workloads.split(",")
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
@@ -154,24 +166,24 @@ def main() -> None:
 
 
 def summarise(names, runs, rates) -> list[dict]:
-    from workloads import WORKLOADS
-
     rows = []
     for n in names:
         w = WORKLOADS[n]
-        rate = rates[str(w.batch)]
-        floor = w.needed_gflop() / rate
+        needed = w.needed_gflop()
+        # The floor: each shape class's FLOPs at the rate this machine reaches on that class.
+        floor = sum(g / rates[str(w.batch)][cls] for cls, g in needed.items()) if needed else None
         medians = {impl: statistics.median(r["s_per_iter"] for r in runs[n, impl]) for impl in IMPLS}
         for impl in IMPLS:
-            r = runs[n, impl]
-            rows.append({"workload": n, "impl": impl, "ms_per_iter": 1e3 * medians[impl],
+            r, t = runs[n, impl], medians[impl]
+            rows.append({"workload": n, "impl": impl, "ms_per_iter": 1e3 * t,
                          "min_ms": 1e3 * min(x["s_per_iter"] for x in r), "max_ms": 1e3 * max(x["s_per_iter"] for x in r),
                          "startup_s": statistics.median(x["startup_s"] for x in r),
                          "peak_rss_mib": max(x["peak_rss_mib"] for x in r),
-                         "speedup_vs_baseline": medians["keras.io baseline"] / medians[impl],
-                         "gflop_needed": w.needed_gflop(), "gflop_executed": r[0].get("gflop_executed"),
-                         "floor_ms": 1e3 * floor,
-                         "x_floor": medians[impl] / floor, "matmul_fraction": floor / medians[impl]})
+                         "speedup_vs_baseline": medians["keras.io baseline"] / t,
+                         "gflop_needed": sum(needed.values()) if needed else None,
+                         "gflop_executed": r[0].get("gflop_executed"),
+                         "floor_ms": floor and 1e3 * floor, "x_floor": floor and t / floor,
+                         "matmul_fraction": floor and floor / t})
     return rows
 
 
@@ -181,19 +193,25 @@ def versions() -> dict:
     return {p: version(p) for p in ("tensorflow", "keras", "numpy")} | {"python": platform.python_version()}
 
 
+def _fmt(value, spec: str, suffix: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{suffix}"
+
+
 def markdown(meta, rows) -> str:
-    rates = ", ".join(f"{v:.0f} GFLOP/s at {k}x512x512" for k, v in meta["matmul_gflops"].items())
+    rates = "; ".join(f"batch {k}: {v['other']:.0f} GFLOP/s forward/input-gradient, {v['batch_contracted']:.0f} "
+                      "weight-gradient" for k, v in meta["matmul_gflops"].items())
     lines = [f"{meta['date']}, {meta['machine']}, TF {meta['versions']['tensorflow']}, Keras "
              f"{meta['versions']['keras']}; {meta['iters']} iterations x {meta['repeats']} interleaved repeats; "
-             f"matmul {rates}.", "",
+             f"matmul rates (x 512 x 512, best of 5): {rates}.", "",
              "| workload | implementation | ms / gen. iter (median) | min–max | vs baseline | GFLOP needed "
              "| GFLOP executed (XLA) | FLOP floor ms | × floor | % of matmul rate | start-up s | peak RSS MiB |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        pct = None if r["matmul_fraction"] is None else 100 * r["matmul_fraction"]
         lines.append(f"| {r['workload']} | {r['impl']} | {r['ms_per_iter']:.2f} | {r['min_ms']:.2f}–{r['max_ms']:.2f} "
-                     f"| {r['speedup_vs_baseline']:.2f}× | {r['gflop_needed']:.3f} | {r['gflop_executed']:.3f} "
-                     f"| {r['floor_ms']:.2f} "
-                     f"| {r['x_floor']:.2f} | {100 * r['matmul_fraction']:.0f} % | {r['startup_s']:.1f} "
+                     f"| {r['speedup_vs_baseline']:.2f}× | {_fmt(r['gflop_needed'], '.3f')} "
+                     f"| {_fmt(r['gflop_executed'], '.3f')} | {_fmt(r['floor_ms'], '.2f')} "
+                     f"| {_fmt(r['x_floor'], '.2f')} | {_fmt(pct, '.0f', ' %')} | {r['startup_s']:.1f} "
                      f"| {r['peak_rss_mib']:.0f} |")
     return "\n".join(lines)
 

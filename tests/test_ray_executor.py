@@ -90,3 +90,28 @@ def test_missing_ray_is_a_user_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
     with pytest.raises(UserError, match=r"pip install 'wgan-bench\[ray\]'"), ray_runs(None, None, 1, 0):
         pass
+
+
+
+@pytest.fixture
+def refused_port():
+    """A port that is bound but not listening: connecting to it is refused."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+def test_unreachable_ray_address_is_a_quick_user_error(monkeypatch, refused_port):
+    import time
+
+    from wgan_bench.errors import UserError
+    from wgan_bench.runner.ray_executor import ray_runs
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as if no Ray were running here
+    start = time.monotonic()
+    address = f"127.0.0.1:{refused_port}"
+    with pytest.raises(UserError, match=rf"--ray-address.*{address}.*nothing answers"), ray_runs(address, None, 1, 0):
+        pass
+    assert time.monotonic() - start < 10

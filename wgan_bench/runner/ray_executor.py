@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import socket
 from functools import partial
 
 from ..errors import UserError, problem
@@ -57,10 +58,26 @@ def _init(ray, address: str | None, jobs: int | None, cpus_per_run: int) -> None
     if address is None:  # a local Ray on this machine, sized by --jobs (default: every core)
         ray.init(num_cpus=jobs * cpus_per_run if jobs else None)
         return
+    unreachable = _unreachable(address)
+    if unreachable:  # ray.init would retry for minutes before saying so
+        raise UserError(problem("--ray-address", address, f"cannot connect to a Ray cluster ({unreachable})"))
     try:
         ray.init(address=address)
     except (ConnectionError, TimeoutError) as exc:
         raise UserError(problem("--ray-address", address, f"cannot connect to a Ray cluster ({exc})")) from None
+
+
+def _unreachable(address: str, timeout_s: float = 5.0) -> str | None:
+    """Why nothing answers at a `host:port` or `ray://host:port` address, or None. Other forms
+    ("auto", "local") are Ray's to resolve."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"nothing answers at {host}:{port}: {exc.strerror or exc}"
+    return None
 
 
 def _run_all(ray, task, events, threads: int, jobs: int | None, todo, progress):
