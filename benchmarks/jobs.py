@@ -1,38 +1,51 @@
-"""Wall time of a 12-run toy sweep (benchmarks/sweep12.yaml) with `wgan-bench run --jobs N`.
+"""Wall time of a whole sweep with `wgan-bench run --jobs N`, from a cold and a warm XLA cache.
 
-    python benchmarks/jobs.py [--jobs 1,2]
+    python benchmarks/jobs.py [--jobs 1,2] [--sweep benchmarks/sweep12.yaml] [--profile quick]
 
 Each N runs the whole sweep from a fresh process into a temporary result store, so start-up,
-compilation (once per worker and graph) and result writing are all counted.
+compilation and result writing are all counted. "cold" starts from an empty persistent XLA
+cache (every graph compiles); "warm" then runs the sweep again into a fresh store with the
+cache the cold run filled, as a second `run` or a `check` on the same machine does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-SWEEP = Path(__file__).resolve().parent / "sweep12.yaml"
+HERE = Path(__file__).resolve().parent
+
+
+def timed_run(sweep: Path, profile: str, jobs: int, cache: str) -> float:
+    with tempfile.TemporaryDirectory() as results:
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "wgan_bench", "run", str(sweep), "--profile", profile,
+                               "--results", results, "--jobs", str(jobs)], check=False, capture_output=True,
+                              text=True, env={**os.environ, "WGAN_BENCH_XLA_CACHE": cache})
+        if proc.returncode not in (0, 1):  # 1: a claim failed, which is not this benchmark's business
+            sys.exit(f"--jobs {jobs} failed:\n{proc.stderr[-2000:]}")
+        return time.perf_counter() - t
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--jobs", default="1,2")
+    p.add_argument("--sweep", type=Path, default=HERE / "sweep12.yaml", help="an experiment YAML")
+    p.add_argument("--profile", default="quick")
     args = p.parse_args()
-    walls = {}
+    walls: dict[tuple[str, int], float] = {}
     for n in [int(j) for j in args.jobs.split(",")]:
-        with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "wgan_bench", "run", str(SWEEP), "--results", tmp,
-                                   "--jobs", str(n)], capture_output=True, text=True)
-            if proc.returncode:
-                sys.exit(f"--jobs {n} failed:\n{proc.stderr[-2000:]}")
-            walls[n] = time.perf_counter() - t
-        print(f"--jobs {n}: {walls[n]:.1f} s for 12 runs ({walls[min(walls)] / walls[n]:.2f}x vs --jobs {min(walls)})",
-              flush=True)
+        with tempfile.TemporaryDirectory() as cache:
+            for state in ("cold", "warm"):
+                walls[state, n] = wall = timed_run(args.sweep, args.profile, n, cache)
+                first = walls[state, min(j for s, j in walls if s == state)]
+                print(f"{args.sweep.name} --jobs {n}, {state} XLA cache: {wall:.1f} s "
+                      f"({first / wall:.2f}x vs the fewest jobs, same cache state)", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Compiled XLA loops go to a folder of this session, not the user's ~/.cache.
+XLA_CACHE = os.environ.setdefault("WGAN_BENCH_XLA_CACHE", tempfile.mkdtemp(prefix="wgan-bench-xla-"))
 
 
 @pytest.fixture(scope="session")

@@ -87,9 +87,12 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
     jobs = req.jobs or 1
     # Ray workers use cpus_per_run threads; configuring the driver alike puts their settings in the manifest.
     threads = req.cpus_per_run if req.executor == "ray" else max(1, (os.cpu_count() or 1) // jobs)
-    from .tf_setup import configure_tensorflow
+    from .tf_setup import configure_tensorflow, tensorflow_settings
 
-    tf_settings = configure_tensorflow(threads if jobs == 1 or req.executor == "ray" else None)
+    if req.executor == "local" and jobs == 1:
+        tf_settings = configure_tensorflow(threads)
+    else:  # runs train in worker processes: the driver never imports TensorFlow (~4 s on 2 cores)
+        tf_settings = tensorflow_settings(threads)
     outcomes = []
     with _executor(req, threads) as run_all:
         for exp, runs in plans:
@@ -101,15 +104,18 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
                 console.print(f"[dim]{exp.name}/{req.profile}: {skipped} finished run(s) already stored, skipped "
                               f"(--force reruns them)[/dim]")
             failed: list[str] = []
+            devices: set[str] = set()
             with RunProgress(exp.name, todo, console) as progress:
                 for spec, result in run_all(todo, progress):
+                    devices.update([result.device] if result.device else [])
                     store_result(store, spec, result)
                     progress.finish(spec, result)
                     if result.status == "failed":
                         failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
             claims = evaluate_claims(exp.spec, store.runs(), store.history())
             store.write_claims(outcomes_frame(claims))
-            store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or [])))
+            store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or []),
+                                          devices))
             outcomes.append(ExperimentOutcome(exp, store, claims, failed))
     return outcomes
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -40,7 +41,9 @@ def git_commit(cwd: str | None = None) -> str:
         return "unknown"
 
 
+@functools.cache
 def device() -> str:
+    """This process's compute device (imports TensorFlow)."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -53,7 +56,10 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides: list[str]) -> dict:
+def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides: list[str],
+             devices: set[str]) -> dict:
+    """`devices`: where this invocation's runs trained; none trained here (all stored already, or
+    only analyses): this process's device."""
     variants = {}
     for r in runs:
         variants.setdefault(r.variant, r.config.model_dump())
@@ -69,7 +75,7 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
         "versions": versions(),
         "platform": {"system": platform.platform(), "machine": platform.machine(),
                      "cpu_count": os.cpu_count()},
-        "device": device(),
+        "device": ", ".join(sorted(devices)) or device(),
         "git_commit": git_commit(),
         "command": " ".join(["wgan-bench", *sys.argv[1:]]),
         "started": started,

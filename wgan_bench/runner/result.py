@@ -18,3 +18,4 @@ class RunResult:
     history: list[dict] = field(default_factory=list)
     artifacts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     error: str | None = None
+    device: str | None = None  # where it trained (a Ray run may train on another machine's GPU)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..config.loader import RunSpec
 from ..config.schema import RunConfig
+from .provenance import device
 from .result import RunResult
 
 
@@ -134,7 +135,7 @@ class Trainer:
         recorder.finish()
         status = "diverged" if recorder.diverged else "ok"
         return RunResult(spec.run_id, spec.variant, spec.seed, status, recorder.step,
-                         time.perf_counter() - t0, recorder.rows, recorder.artifacts)
+                         time.perf_counter() - t0, recorder.rows, recorder.artifacts, device=device())
 
 
 class Recorder(keras.callbacks.Callback):
