@@ -21,11 +21,23 @@ import numpy as np
 import tensorflow as tf
 
 
-def _input_grads(critic, x):
+def input_grads(critic, x):
+    """The critic's outputs on `x` and their gradients with respect to `x`."""
     with tf.GradientTape() as tape:
         tape.watch(x)
         out = critic(x, training=False)
     return out, tape.gradient(out, x)
+
+
+def wasserstein_gap(f_real, f_fake):
+    """E f(real) − E f(fake): a critic's estimate of W1 (when f is 1-Lipschitz)."""
+    return tf.reduce_mean(f_real) - tf.reduce_mean(f_fake)
+
+
+def js_lower_bound(f_real, f_fake):
+    """½·L(D) + log 2 for a BCE discriminator with logits f: a lower bound on JS."""
+    bce = tf.reduce_mean(tf.nn.softplus(-f_real)) + tf.reduce_mean(tf.nn.softplus(f_fake))
+    return math.log(2.0) - 0.5 * bce
 
 
 def make_probe_fns(model, record) -> dict:
@@ -39,19 +51,18 @@ def make_probe_fns(model, record) -> dict:
         def evaluate():
             real = model.sample_real(n, gen)
             fake = model.generator(model.sample_z(n, gen), training=False)
-            f_real, g_real = _input_grads(model.critic, real)
-            f_fake, g_fake = _input_grads(model.critic, fake)
+            f_real, g_real = input_grads(model.critic, real)
+            f_fake, g_fake = input_grads(model.critic, fake)
             norms = tf.norm(tf.concat([g_real, g_fake], axis=0), axis=1)
             out = {}
             if "dual_estimate" in wanted:
-                w = tf.reduce_mean(f_real) - tf.reduce_mean(f_fake)
+                w = wasserstein_gap(f_real, f_fake)
                 slope = tf.reduce_max(norms)
                 out.update(w_dual=w, max_slope=slope, w_dual_normalized=w / slope)
             if "disc_stats" in wanted:
                 correct = tf.concat([tf.cast(f_real > 0, tf.float32), tf.cast(f_fake < 0, tf.float32)], 0)
-                bce = tf.reduce_mean(tf.nn.softplus(-f_real)) + tf.reduce_mean(tf.nn.softplus(f_fake))
                 fake_norms = tf.norm(g_fake, axis=1)
-                out.update(accuracy=tf.reduce_mean(correct), js_bound=math.log(2.0) - 0.5 * bce,
+                out.update(accuracy=tf.reduce_mean(correct), js_bound=js_lower_bound(f_real, f_fake),
                            minimax_input_grad=tf.reduce_mean(tf.sigmoid(f_fake[:, 0]) * fake_norms))
             return out
 
@@ -89,7 +100,7 @@ def make_probe_fns(model, record) -> dict:
 
         @tf.function
         def critic_grid():
-            f, df = _input_grads(model.critic, xs)
+            f, df = input_grads(model.critic, xs)
             return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}
 
         fns["critic_grid"] = critic_grid

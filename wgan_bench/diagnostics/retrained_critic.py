@@ -12,11 +12,10 @@ Metrics: w_retrained = E f(real) − E f(fake) on `eval_samples` per side; w_ret
 
 from __future__ import annotations
 
-import math
-
 import tensorflow as tf
 
 from ..methods.optimizers import build_optimizer, reset_optimizer
+from .critic_probe import input_grads, js_lower_bound, wasserstein_gap
 
 
 def make_retrain_fn(model, critic, record):
@@ -37,18 +36,12 @@ def make_retrain_fn(model, critic, record):
     @tf.function(jit_compile=cfg.train.jit_compile)
     def train_and_measure():
         tf.while_loop(lambda i: i < steps, lambda i: (update() or i + 1,), (tf.constant(0),))
-        real, fake = batch_pair(n)
-        x = tf.concat([real, fake], axis=0)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            f = critic(x, training=False)
-        slope = tf.reduce_max(tf.norm(tape.gradient(f, x), axis=1))
-        f_real, f_fake = f[:n], f[n:]
-        w = tf.reduce_mean(f_real) - tf.reduce_mean(f_fake)
+        f, grads = input_grads(critic, tf.concat(batch_pair(n), axis=0))
+        slope = tf.reduce_max(tf.norm(grads, axis=1))
+        w = wasserstein_gap(f[:n], f[n:])
         out = {"w_retrained": w, "w_retrained_normalized": w / slope}
         if cfg.method.name == "gan":
-            bce = tf.reduce_mean(tf.nn.softplus(-f_real)) + tf.reduce_mean(tf.nn.softplus(f_fake))
-            out["js_retrained"] = math.log(2.0) - 0.5 * bce
+            out["js_retrained"] = js_lower_bound(f[:n], f[n:])
         return out
 
     def retrain(start_weights, learning_rate: float) -> dict[str, float]:
