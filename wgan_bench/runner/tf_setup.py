@@ -19,9 +19,10 @@ def tensorflow_settings(threads: int | None = None) -> dict:
     threads = threads or os.cpu_count() or 1
     return {"intra_op_threads": threads,
             # Two inter-op threads let independent ops overlap in graphs that XLA does not
-            # compile (conv nets: the real and fake critic passes and the penalty's branch),
-            # 1.45x on digits-gp with 2 cores; an XLA-compiled loop is one op and does not care.
-            "inter_op_threads": min(threads, 2),
+            # compile (conv nets: the real and fake critic passes and the penalty's branch):
+            # 1.45x on digits-gp with 2 cores, and 1.22x on dcgan_no_bn's ci sweep with two
+            # 1-thread --jobs workers. An XLA-compiled loop is one op and does not care.
+            "inter_op_threads": 2,
             # Not tf.config.experimental.enable_op_determinism(): Keras then silently disables
             # XLA. XLA and the TF kernels used here are run-to-run deterministic on CPU with fixed
             # thread pools (tests/test_training.py checks identical histories for one seed).
