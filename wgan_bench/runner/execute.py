@@ -85,7 +85,7 @@ def store_result(store: ResultStore, spec: RunSpec, result) -> None:
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
     plans = plan(experiments, req)
     jobs = req.jobs or 1
-    # Ray workers use cpus_per_run threads; configuring the driver alike puts their settings in the manifest.
+    # Each worker (or Ray task) runs with `threads` TensorFlow threads; the manifest records its settings.
     threads = req.cpus_per_run if req.executor == "ray" else max(1, (os.cpu_count() or 1) // jobs)
     from .tf_setup import configure_tensorflow, tensorflow_settings
 
