@@ -201,26 +201,28 @@ def _run_pool(todo, progress, jobs, threads, cache_dir):
     q = manager.Queue()
     by_id = {s.run_id: s for s in todo}
     pending = set(by_id)
+
+    def arrived():
+        for run_id, result in _drain(q, by_id, progress):
+            pending.discard(run_id)
+            yield by_id[run_id], result
+
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, q, cache_dir)) as pool:
         futures = {pool.submit(_worker_run, batch): batch for batch in batches_for_workers(todo, jobs)}
         while futures:
             done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
-            for run_id, result in _drain(q, by_id, progress):
-                pending.discard(run_id)
-                yield by_id[run_id], result
+            yield from arrived()
             for fut in done:
                 batch = futures.pop(fut)
                 try:
                     fut.result()
                 except Exception as exc:  # the worker process died: its unfinished runs fail, the others go on
-                    for run_id, result in _drain(q, by_id, progress):
-                        pending.discard(run_id)
-                        yield by_id[run_id], result
-                    for spec in (s for s in batch if s.run_id in pending):
+                    yield from arrived()
+                    for spec in [s for s in batch if s.run_id in pending]:
                         pending.discard(spec.run_id)
                         yield spec, RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0,
                                               error=f"worker crashed: {type(exc).__name__}: {exc}")
-        yield from ((by_id[run_id], result) for run_id, result in _drain(q, by_id, progress))
+        yield from arrived()
     manager.shutdown()
 
 
