@@ -8,11 +8,13 @@ from .conftest import XLA_CACHE
 def test_xla_cache_folder_rules(tmp_path, monkeypatch):
     from wgan_bench.runner.tf_setup import XLA_CACHE_ENV, xla_cache_dir
 
+    monkeypatch.delenv(XLA_CACHE_ENV)
+    assert xla_cache_dir() is None  # opt-in
     monkeypatch.setenv(XLA_CACHE_ENV, "off")
     assert xla_cache_dir() is None
     monkeypatch.setenv(XLA_CACHE_ENV, str(tmp_path / "mine"))
     assert xla_cache_dir() == str(tmp_path / "mine") and (tmp_path / "mine").is_dir()
-    monkeypatch.delenv(XLA_CACHE_ENV)
+    monkeypatch.setenv(XLA_CACHE_ENV, "auto")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     default = Path(xla_cache_dir())
     assert default.parent == tmp_path / "xdg" / "wgan-bench" / "xla"

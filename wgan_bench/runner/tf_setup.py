@@ -64,14 +64,15 @@ def xla_cache_dir() -> str | None:
     """Where XLA keeps compiled train loops between processes (a later sweep, check, or --jobs
     worker with the same graph skips its ~3-8 s compile; results are bit-identical).
 
-    `$WGAN_BENCH_XLA_CACHE` names the folder ("off" disables it); the default is per user under
-    ~/.cache, per TensorFlow version and CPU, since an executable only suits the XLA that built it
-    and the instruction set it targets.
+    Opt-in: `$WGAN_BENCH_XLA_CACHE` names the folder, or "auto" for one per user under ~/.cache,
+    per TensorFlow version and CPU (an executable only suits the XLA that built it and the
+    instruction set it targets). Off by default because TF 2.21 logs spurious ERROR lines (a
+    CPU-feature mismatch on tuning flags, a text-format parse attempt) on every cache hit.
     """
-    chosen = os.environ.get(XLA_CACHE_ENV)
+    chosen = os.environ.get(XLA_CACHE_ENV, "off")
     if chosen == "off":
         return None
-    if chosen:
+    if chosen != "auto":
         path = Path(chosen)
     else:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
