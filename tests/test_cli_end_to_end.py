@@ -129,19 +129,3 @@ def test_report_of_the_committed_results_without_tensorflow(tmp_path):
     readme = (tmp_path / "README.md").read_text()
     assert "no stored results" not in readme
     assert len(list(tmp_path.rglob("*.png"))) >= 10
-
-
-def test_worker_batches_keep_runs_of_one_compiled_graph_together(tf_ready):
-    """--jobs: runs that share a compiled model go to one worker (one XLA compile, not one per
-    worker); a single group is split so that every worker has work."""
-    from wgan_bench.config.loader import load_experiment
-    from wgan_bench.runner.execute import batches_for_workers
-
-    from .conftest import REPO
-
-    runs = load_experiment(REPO / "benchmarks" / "sweep12.yaml").resolve("quick")
-    batches = batches_for_workers(runs, 2)
-    assert sorted(len(b) for b in batches) == [3, 3, 3, 3]
-    assert all(len({s.variant for s in b}) == 1 for b in batches)
-    one_graph = [s for s in runs if s.variant == "gp"]
-    assert sorted(len(b) for b in batches_for_workers(one_graph, 2)) == [1, 2]

@@ -49,7 +49,7 @@ def test_layer_gradient_norms_match_a_manual_tape(trainer, tf_ready):
     tf = tf_ready
     cfg = _cfg(method={"name": "wgan_gp", "gp_weight": 10}, optimizer={"name": "adam", "learning_rate": 1e-3})
     trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
-    from wgan_bench.runner.train import graph_key
+    from wgan_bench.runner.scheduling import graph_key
 
     compiled = trainer._cache[graph_key(cfg)]
     model, layer_grads = compiled.model, compiled.layer_grads
@@ -175,7 +175,7 @@ def test_critic_burst_schedule_counts_critic_updates(trainer):
     cfg = _cfg(method={"n_critic": 2, "n_critic_burst": 7, "burst_first": 3, "burst_every": 4},
                train={"steps": 10}, record={"every": 10, "diagnostics": []})
     trainer.run(RunSpec("t", "quick", "burst", 0, cfg))
-    from wgan_bench.runner.train import graph_key
+    from wgan_bench.runner.scheduling import graph_key
 
     model = trainer._cache[graph_key(cfg)].model
     # generator iterations 0-9: bursts at 0, 1, 2 (first 3), 4 and 8 (every 4th) -> 5 x 7 + 5 x 2
@@ -188,7 +188,7 @@ def test_normalised_nets_train_and_clip_every_parameter(trainer, norm):
     cfg = _cfg(critic={"norm": norm}, generator={"norm": "batch"})
     result = trainer.run(RunSpec("t", "quick", f"norm-{norm}", 0, cfg))
     assert result.status == "ok", result.error
-    from wgan_bench.runner.train import graph_key
+    from wgan_bench.runner.scheduling import graph_key
 
     critic = trainer._cache[graph_key(cfg)].model.critic
     names = [v.path for v in critic.trainable_variables]

@@ -7,10 +7,7 @@ cluster never writes tables concurrently.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
-import queue
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,7 +18,6 @@ from ..errors import UserError, problem
 from ..store.results import FINISHED, ResultStore, run_row
 from .progress import RunProgress
 from .provenance import config_hash, manifest, now
-from .result import RunResult
 
 
 @dataclass
@@ -129,114 +125,16 @@ def _executor(req: RunRequest, threads: int):
     cache_dir = Path(req.results) / ".cache"  # shared by runs: the digit classifier
     if req.jobs in (None, 1):
         return contextlib.nullcontext(partial(_run_local, cache_dir=cache_dir))
-    return contextlib.nullcontext(partial(_run_pool, jobs=req.jobs, threads=threads, cache_dir=cache_dir))
+    from .pool_executor import pool_runs
 
-
-def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
-    """Train, or evaluate an analysis (closed forms, exact OT), recording a crash as a failed run."""
-    if spec.config.task != "analysis":
-        return trainer.run(spec, on_steps=on_steps)
-    from ..analyses import run_analysis
-
-    try:
-        result = run_analysis(spec)
-    except Exception as exc:
-        return RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0, error=f"{type(exc).__name__}: {exc}")
-    on_steps(1)
-    return result
+    return pool_runs(req.jobs, threads, cache_dir)
 
 
 def _run_local(todo, progress, cache_dir):
     from .train import Trainer
+    from .worker import run_one
 
     trainer = Trainer(cache_dir)
     for spec in todo:
         progress.start(spec)
         yield spec, run_one(trainer, spec, lambda n, s=spec: progress.advance(s, n))
-
-
-# ---------------------------------------------------------------- process pool (--jobs N)
-_worker_trainer = None
-_worker_queue = None
-
-
-def _init_worker(threads: int, q, cache_dir) -> None:
-    global _worker_trainer, _worker_queue
-    from .tf_setup import configure_tensorflow
-
-    configure_tensorflow(threads)
-    from .train import Trainer
-
-    _worker_trainer, _worker_queue = Trainer(cache_dir), q
-
-
-def _worker_run(specs: list[RunSpec]) -> None:
-    """Run a batch of runs that share a compiled model; each result goes back through the queue."""
-    for spec in specs:
-        _worker_queue.put((spec.run_id, "start", None))
-        result = run_one(_worker_trainer, spec, lambda n, s=spec: _worker_queue.put((s.run_id, "steps", n)))
-        _worker_queue.put((spec.run_id, "result", result))
-
-
-def batches_for_workers(todo: list[RunSpec], jobs: int) -> list[list[RunSpec]]:
-    """Runs grouped by compiled graph, so each group compiles once in one worker; the largest
-    group is halved until there is at least one batch per worker."""
-    from .train import graph_key
-
-    groups: dict[str, list[RunSpec]] = {}
-    for spec in todo:
-        key = graph_key(spec.config) if spec.config.task != "analysis" else f"analysis:{spec.run_id}"
-        groups.setdefault(key, []).append(spec)
-    batches = list(groups.values())
-    while len(batches) < jobs and max(map(len, batches)) > 1:
-        big = max(batches, key=len)
-        batches.remove(big)
-        batches += [big[: len(big) // 2], big[len(big) // 2:]]
-    return sorted(batches, key=len, reverse=True)  # longest first: the others fill in around them
-
-
-def _run_pool(todo, progress, jobs, threads, cache_dir):
-    ctx = mp.get_context("spawn")
-    manager = ctx.Manager()
-    q = manager.Queue()
-    by_id = {s.run_id: s for s in todo}
-    pending = set(by_id)
-
-    def arrived():
-        for run_id, result in _drain(q, by_id, progress):
-            pending.discard(run_id)
-            yield by_id[run_id], result
-
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, q, cache_dir)) as pool:
-        futures = {pool.submit(_worker_run, batch): batch for batch in batches_for_workers(todo, jobs)}
-        while futures:
-            done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
-            yield from arrived()
-            for fut in done:
-                batch = futures.pop(fut)
-                try:
-                    fut.result()
-                except Exception as exc:  # the worker process died: its unfinished runs fail, the others go on
-                    yield from arrived()
-                    for spec in [s for s in batch if s.run_id in pending]:
-                        pending.discard(spec.run_id)
-                        yield spec, RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0,
-                                              error=f"worker crashed: {type(exc).__name__}: {exc}")
-        yield from arrived()
-    manager.shutdown()
-
-
-def _drain(q, by_id, progress) -> list:
-    """Apply queued progress events; return the (run_id, RunResult) pairs that arrived."""
-    results = []
-    while True:
-        try:
-            run_id, kind, payload = q.get_nowait()
-        except queue.Empty:
-            return results
-        if kind == "start":
-            progress.start(by_id[run_id])
-        elif kind == "steps":
-            progress.advance(by_id[run_id], payload)
-        else:
-            results.append((run_id, payload))

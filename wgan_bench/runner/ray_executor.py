@@ -16,14 +16,13 @@ import dataclasses
 import os
 import socket
 from functools import partial
+from pathlib import Path
 
 from ..errors import UserError, problem
 from .result import RunResult
 
 RETRIES = 1
 POLL_S = 0.25  # how often the driver refreshes progress while runs train
-
-_trainer = None  # per worker process: compiled models are reused by the runs it executes
 
 
 @contextlib.contextmanager
@@ -144,22 +143,16 @@ class _Events:
 
 def _attempt(spec, threads: int, events) -> RunResult:
     """One Ray task: run `spec` in this worker process, reporting its start and steps."""
-    global _trainer
-    if _trainer is None:
-        # Runs may share a GPU (fractional --gpus-per-run): take GPU memory as needed, not all of it.
-        os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
-        from .tf_setup import configure_tensorflow
-
-        configure_tensorflow(threads)
-        from .train import Trainer
-
-        _trainer = Trainer()
     import ray
 
-    from .execute import run_one
+    from .worker import process_trainer, run_one
+
+    # Runs may share a GPU (fractional --gpus-per-run): take GPU memory as needed, not all of it.
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    trainer = process_trainer(threads, Path("results") / ".cache")
 
     def report(kind: str, n: int = 0) -> None:
         ray.get(events.put.remote((spec.run_id, kind, n)))  # waited for: delivered before the result
 
     report("start")
-    return run_one(_trainer, spec, partial(report, "steps"))
+    return run_one(trainer, spec, partial(report, "steps"))

@@ -20,6 +20,7 @@ from ..config.loader import RunSpec
 from ..config.schema import RunConfig
 from .provenance import device
 from .result import RunResult
+from .scheduling import graph_key
 
 
 class Compiled(NamedTuple):
@@ -34,20 +35,6 @@ class Compiled(NamedTuple):
     retrain: object  # retrains a second critic against the frozen generator (retrained_critic)
     images: object  # draws generated images (digit_scores)
     scorer: object  # scores them with the data set's classifier (digit_scores)
-
-
-def graph_key(cfg: RunConfig) -> str:
-    """What the compiled step depends on. Values assigned per run (c, learning rates) and
-    what only sets initial weights (init) or the run length (steps) are left out."""
-    data = cfg.model_dump()
-    data["train"].pop("steps")
-    data["method"]["clip"] = data["method"]["clip"] is not None
-    for net in ("generator", "critic"):
-        data[net].pop("init", None)
-    data["generator"].pop("theta", None)
-    data["optimizer"].pop("learning_rate")
-    data["optimizer"].pop("generator_learning_rate")
-    return repr(sorted(data.items()))
 
 
 def make_nets_factory(cfg: RunConfig):

@@ -1,0 +1,56 @@
+"""What runs in a worker process (a `--jobs` pool worker or a Ray task): train one run.
+
+Kept free of the driver's imports (pandas, SciPy, the claims engine): every worker imports this
+module, and TensorFlow's start-up is already its largest fixed cost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config.loader import RunSpec
+from .result import RunResult
+
+_trainer = None  # per process: compiled models are reused by the runs it executes
+_events = None  # a --jobs worker's progress queue to the driver
+
+
+def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
+    """Train, or evaluate an analysis (closed forms, exact OT), recording a crash as a failed run."""
+    if spec.config.task != "analysis":
+        return trainer.run(spec, on_steps=on_steps)
+    from ..analyses import run_analysis
+
+    try:
+        result = run_analysis(spec)
+    except Exception as exc:
+        return RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0, error=f"{type(exc).__name__}: {exc}")
+    on_steps(1)
+    return result
+
+
+def process_trainer(threads: int, cache_dir: str | Path):
+    """This process's `Trainer`, set up with `threads` TensorFlow threads on first use."""
+    global _trainer
+    if _trainer is None:
+        from .tf_setup import configure_tensorflow
+
+        configure_tensorflow(threads)
+        from .train import Trainer
+
+        _trainer = Trainer(cache_dir)
+    return _trainer
+
+
+def init_pool_worker(threads: int, events, cache_dir) -> None:
+    global _events
+    process_trainer(threads, cache_dir)
+    _events = events
+
+
+def run_batch(specs: list[RunSpec]) -> None:
+    """Run a batch of runs that share a compiled model; each result goes back through the queue."""
+    for spec in specs:
+        _events.put((spec.run_id, "start", None))
+        result = run_one(_trainer, spec, lambda n, s=spec: _events.put((s.run_id, "steps", n)))
+        _events.put((spec.run_id, "result", result))
