@@ -37,3 +37,22 @@ def test_hand_count_matches_what_xla_executes(tf_ready, workload):
     # XLA lowers products with a contraction of size 1 (1-D data's first layer) as element-wise
     # multiplies, not dots: 1.4 % of small-1d's hand count. The penalty's wasted path would be +16 %.
     assert executed == pytest.approx(sum(workload.needed_gflop().values()), rel=0.02)
+
+
+def test_convolution_flops_from_xla_match_the_closed_form(tf_ready):
+    """A strided conv, its input gradient (XLA: an input-dilated conv, whose inserted zeros are no
+    work) and its kernel gradient each cost 2 · N · Ho · Wo · Cout · k² · Cin."""
+    import tensorflow as tf
+
+    x, k = tf.random.normal((8, 16, 16, 3)), tf.random.normal((3, 3, 3, 5))
+
+    def conv_and_grads():
+        with tf.GradientTape() as tape:
+            tape.watch([x, k])
+            y = tf.nn.conv2d(x, k, 2, "SAME")
+            loss = tf.reduce_sum(y * y)
+        return tape.gradient(loss, [x, k])
+
+    one_conv = 2 * 8 * 8 * 8 * 5 * 3 * 3 * 3
+    assert executed_gflop(lambda: tf.nn.conv2d(x, k, 2, "SAME")) * 1e9 == pytest.approx(one_conv)
+    assert executed_gflop(conv_and_grads) * 1e9 == pytest.approx(3 * one_conv)
