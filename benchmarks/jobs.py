@@ -1,6 +1,6 @@
 """Wall time of a whole sweep with `wgan-bench run --jobs N`, from a cold and a warm XLA cache.
 
-    python benchmarks/jobs.py [--jobs 1,2] [--sweep benchmarks/sweep12.yaml] [--profile quick]
+    python benchmarks/jobs.py [--jobs 1,2] [--sweep benchmarks/sweep12.yaml] [--profile quick] [--variant V]...
 
 Each N runs the whole sweep from a fresh process into a temporary result store, so start-up,
 compilation and result writing are all counted. "cold" starts from an empty persistent XLA
@@ -21,10 +21,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def timed_run(sweep: Path, profile: str, jobs: int, cache: str) -> float:
+def timed_run(sweep: Path, profile: str, variants: list[str], jobs: int, cache: str) -> float:
     with tempfile.TemporaryDirectory() as results:
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "wgan_bench", "run", str(sweep), "--profile", profile,
+        chosen = [arg for v in variants for arg in ("--variant", v)]
+        proc = subprocess.run([sys.executable, "-m", "wgan_bench", "run", str(sweep), "--profile", profile, *chosen,
                                "--results", results, "--jobs", str(jobs)], check=False, capture_output=True,
                               text=True, env={**os.environ, "WGAN_BENCH_XLA_CACHE": cache})
         if proc.returncode not in (0, 1):  # 1: a claim failed, which is not this benchmark's business
@@ -37,12 +38,13 @@ def main() -> None:
     p.add_argument("--jobs", default="1,2")
     p.add_argument("--sweep", type=Path, default=HERE / "sweep12.yaml", help="an experiment YAML")
     p.add_argument("--profile", default="quick")
+    p.add_argument("--variant", action="append", dest="variants", default=[], help="only this variant (repeatable)")
     args = p.parse_args()
     walls: dict[tuple[str, int], float] = {}
     for n in [int(j) for j in args.jobs.split(",")]:
         with tempfile.TemporaryDirectory() as cache:
             for state in ("cold", "warm"):
-                walls[state, n] = wall = timed_run(args.sweep, args.profile, n, cache)
+                walls[state, n] = wall = timed_run(args.sweep, args.profile, args.variants, n, cache)
                 first = walls[state, min(j for s, j in walls if s == state)]
                 print(f"{args.sweep.name} --jobs {n}, {state} XLA cache: {wall:.1f} s "
                       f"({first / wall:.2f}x vs the fewest jobs, same cache state)", flush=True)

@@ -44,7 +44,7 @@ def _child_wgan_bench(workload, iters: int, chunk: int) -> list[float]:
     result = trainer.run(spec, on_steps=lambda n: stamps.append(time.time()))
     if result.status != "ok":
         raise RuntimeError(result.error)
-    model = next(iter(trainer._cache.values())).model
+    model = trainer.compiled(spec.config).model
     return stamps, lambda: executed_gflop(lambda: model.train_step(None))
 
 

@@ -32,7 +32,7 @@ SMALL_2D_GP = MLPWorkload("small-2d-gp", "3 x 96 MLPs, batch 32, WGAN-GP", "8gau
 def test_hand_count_matches_what_xla_executes(tf_ready, workload):
     from wgan_bench.runner.train import Trainer
 
-    model = Trainer()._model(workload.config(2, 1), 0).model
+    model = Trainer().compiled(workload.config(2, 1)).model
     executed = executed_gflop(lambda: model.train_step(None))
     # XLA lowers products with a contraction of size 1 (1-D data's first layer) as element-wise
     # multiplies, not dots: 1.4 % of small-1d's hand count. The penalty's wasted path would be +16 %.

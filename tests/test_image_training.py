@@ -40,7 +40,7 @@ def test_image_runs_score_samples_with_a_cached_classifier(tf_ready, tmp_path):
                {"name": "wgan", "clip": 0.01, "n_critic": 2}, critic_norm="batch")
     result = trainer.run(RunSpec("t", "quick", "clip", 0, mlp))
     assert result.status == "ok", result.error
-    critic = next(c for c in trainer._cache.values() if c.clip is not None).model.critic
+    critic = trainer.compiled(mlp).model.critic
     assert max(float(np.abs(v.numpy()).max()) for v in critic.trainable_variables) <= 0.01 + 1e-7
     assert len(critic.trainable_variables) == 4  # 8 x 8 input: one conv block (kernel, bias) and the dense
 

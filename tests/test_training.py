@@ -28,7 +28,7 @@ def test_clip_keeps_every_critic_parameter_in_bounds(trainer):
     cfg = _cfg()
     result = trainer.run(RunSpec("t", "quick", "clip", 0, cfg))
     assert result.status == "ok", result.error
-    model = next(iter(trainer._cache.values()))[0]
+    model = trainer.compiled(cfg).model
     values = np.concatenate([np.asarray(v).ravel() for v in model.critic.trainable_variables])
     assert np.abs(values).max() <= 0.05 + 1e-7
     assert np.mean(np.abs(values) >= 0.95 * 0.05) > 0.3  # lr 1e-2 drives many weights to the bound
@@ -49,9 +49,7 @@ def test_layer_gradient_norms_match_a_manual_tape(trainer, tf_ready):
     tf = tf_ready
     cfg = _cfg(method={"name": "wgan_gp", "gp_weight": 10}, optimizer={"name": "adam", "learning_rate": 1e-3})
     trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
-    from wgan_bench.runner.scheduling import graph_key
-
-    compiled = trainer._cache[graph_key(cfg)]
+    compiled = trainer.compiled(cfg)
     model, layer_grads = compiled.model, compiled.layer_grads
     state = model.diag_seed_generator.state.numpy().copy()
     _, norms = layer_grads()
@@ -130,13 +128,14 @@ def _shift_cfg(**over):
 
 def test_gp_critic_on_parallel_lines_gives_unit_theta_gradient(trainer):
     """W(P0, Pθ) = |θ|: a trained GP critic's E f has slope ≈ 1 in θ, and its dual estimate ≈ 1."""
-    result = trainer.run(RunSpec("t", "quick", "gp", 0, _shift_cfg()))
+    cfg = _shift_cfg()
+    result = trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
     assert result.status == "ok", result.error
     final = {r["metric"]: r["value"] for r in result.history if r["step"] == 400}
     assert 0.8 < final["grad_theta_w"] < 1.2
     assert final["grad_theta_w_std"] < 0.1 * final["grad_theta_w"]
     assert final["w_dual_normalized"] == pytest.approx(1.0, abs=0.15)
-    model = next(m for m in trainer._cache.values() if m.model.fixed_input).model
+    model = trainer.compiled(cfg).model
     assert float(model.generator.theta) == 1.0  # the fixed generator never moved
 
 
@@ -175,9 +174,7 @@ def test_critic_burst_schedule_counts_critic_updates(trainer):
     cfg = _cfg(method={"n_critic": 2, "n_critic_burst": 7, "burst_first": 3, "burst_every": 4},
                train={"steps": 10}, record={"every": 10, "diagnostics": []})
     trainer.run(RunSpec("t", "quick", "burst", 0, cfg))
-    from wgan_bench.runner.scheduling import graph_key
-
-    model = trainer._cache[graph_key(cfg)].model
+    model = trainer.compiled(cfg).model
     # generator iterations 0-9: bursts at 0, 1, 2 (first 3), 4 and 8 (every 4th) -> 5 x 7 + 5 x 2
     assert int(model.d_optimizer.iterations) == 5 * 7 + 5 * 2
     assert int(model.g_optimizer.iterations) == 10
@@ -188,9 +185,7 @@ def test_normalised_nets_train_and_clip_every_parameter(trainer, norm):
     cfg = _cfg(critic={"norm": norm}, generator={"norm": "batch"})
     result = trainer.run(RunSpec("t", "quick", f"norm-{norm}", 0, cfg))
     assert result.status == "ok", result.error
-    from wgan_bench.runner.scheduling import graph_key
-
-    critic = trainer._cache[graph_key(cfg)].model.critic
+    critic = trainer.compiled(cfg).model.critic
     names = [v.path for v in critic.trainable_variables]
     assert any("gamma" in n for n in names) and any("beta" in n for n in names)
     values = np.concatenate([np.asarray(v).ravel() for v in critic.trainable_variables])

@@ -57,7 +57,9 @@ class Trainer:
         self._cache: dict[str, tuple] = {}
         self.cache_dir = Path(cache_dir)
 
-    def _model(self, cfg: RunConfig, seed: int):
+    def compiled(self, cfg: RunConfig, seed: int = 0) -> Compiled:
+        """The model and diagnostics compiled for `cfg`'s graph, built on first use (`seed` sets
+        the initial weights of a new one; `run` reinitialises them per run anyway)."""
         key = graph_key(cfg)
         if key not in self._cache:
             self._cache[key] = self._build(cfg, seed, self.cache_dir)
@@ -108,7 +110,7 @@ class Trainer:
         import tensorflow as tf
 
         cfg = spec.config
-        compiled = self._model(cfg, spec.seed)
+        compiled = self.compiled(cfg, spec.seed)
         model = compiled.model
         if compiled.clip is not None:
             compiled.clip.assign(cfg.method.clip)
