@@ -23,10 +23,17 @@ def _dims(text: str) -> list[int]:
     return [int(x) for x in text.split(",")] if text else []
 
 
+def _matched(found: list, hlo: str, op: str) -> list:
+    """Every `op` instruction must have been parsed: a new dtype or layout would be counted as 0."""
+    if len(found) != hlo.count(f" {op}("):
+        raise ValueError(f"parsed {len(found)} of {hlo.count(f' {op}(')} {op} instructions (only f32 is handled)")
+    return found
+
+
 def dot_gflop(hlo: str) -> float:
     shapes = {name: _dims(d) for name, d in _INSTR.findall(hlo)}  # names are unique per module
     total = 0
-    for out, lhs, _, contracting in _DOT.findall(hlo):
+    for out, lhs, _, contracting in _matched(_DOT.findall(hlo), hlo, "dot"):
         k = math.prod(shapes[lhs][int(d)] for d in _dims(contracting))
         total += 2 * math.prod(_dims(out)) * k
     return total / 1e9
@@ -35,7 +42,7 @@ def dot_gflop(hlo: str) -> float:
 def conv_gflop(hlo: str) -> float:
     shapes = {name: _dims(d) for name, d in _INSTR.findall(hlo)}
     total = 0
-    for out, rhs, window, rhs_labels in _CONV.findall(hlo):
+    for out, rhs, window, rhs_labels in _matched(_CONV.findall(hlo), hlo, "convolution"):
         kernel = shapes[rhs]
         per_output = math.prod(kernel) // kernel[rhs_labels.index("o")]  # taps x input channels
         dilate = re.search(r"lhs_dilate=([\dx]+)", window)

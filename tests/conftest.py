@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -22,6 +24,13 @@ def tf_ready():
     import tensorflow as tf
 
     return tf
+
+
+def run_without_tensorflow(code: str, cwd, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run Python `code` in a fresh interpreter where importing TensorFlow or Keras fails."""
+    blocked = "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+    return subprocess.run([sys.executable, "-c", blocked + code], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, check=False)
 
 
 TINY_EXPERIMENT = """

@@ -23,6 +23,8 @@ def test_dot_gflop_counts_a_matmul_from_hlo_text():
     hlo = ("%a = f32[256,512]{1,0} parameter(0)\n%b = f32[512,64]{1,0} parameter(1)\n"
            "%d = f32[256,64]{1,0} dot(%a, %b), lhs_contracting_dims={1}, rhs_contracting_dims={0}\n")
     assert dot_gflop(hlo) == 2 * 256 * 512 * 64 / 1e9
+    with pytest.raises(ValueError, match="only f32"):  # a bf16 product must not count as 0
+        dot_gflop(hlo.replace("%d = f32", "%d = bf16"))
 
 
 SMALL_2D_GP = MLPWorkload("small-2d-gp", "3 x 96 MLPs, batch 32, WGAN-GP", "8gaussians", 3, 96, 32, GP)

@@ -1,12 +1,11 @@
 """End to end through the CLI on a tiny experiment: run, resume, determinism, report, check."""
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
 from wgan_bench.cli import main
+
+from .conftest import REPO, run_without_tensorflow
 
 pytestmark = pytest.mark.slow
 
@@ -59,12 +58,12 @@ def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
 
 
 def test_report_without_tensorflow(workspace):
-    code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+    code = ("import sys\n"
             "from wgan_bench.cli import main\n"
             "rc = main(['report', '--results', 'r1', '--out', 'rep'])\n"
             "assert 'tensorflow' not in sys.modules or sys.modules['tensorflow'] is None\n"
             "sys.exit(rc)\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, timeout=120)
+    proc = run_without_tensorflow(code, workspace)
     assert proc.returncode == 0, proc.stderr
     readme = (workspace / "rep" / "README.md").read_text()
     assert "`gp-flat`" in readme and "fig1-layer_profile.png" in readme
@@ -119,12 +118,10 @@ def test_parallel_jobs_give_the_same_tables(workspace, monkeypatch):
 
 def test_report_of_the_committed_results_without_tensorflow(tmp_path):
     """Every figure kind the shipped experiments use must draw from tables alone."""
-    from .conftest import REPO
-
-    code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+    code = ("import sys\n"
             "from wgan_bench.cli import main\n"
             f"sys.exit(main(['report', '--results', 'results', '--out', {str(tmp_path)!r}]))\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = run_without_tensorflow(code, REPO, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     readme = (tmp_path / "README.md").read_text()
     assert "no stored results" not in readme

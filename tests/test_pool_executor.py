@@ -1,12 +1,17 @@
-"""The --jobs driver with stand-in futures: a dead worker costs only its own runs."""
+"""The --jobs driver: batches, a dead worker, stale events; stand-in pools except where noted."""
 
+import multiprocessing as mp
 import queue
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from types import SimpleNamespace
 
+import pytest
+
 from wgan_bench.runner import pool_executor
 from wgan_bench.runner.result import RunResult
+
+from .conftest import REPO, run_without_tensorflow
 
 
 class _Progress:
@@ -24,64 +29,95 @@ def _spec(run_id):
     return SimpleNamespace(run_id=run_id, variant=run_id[:-3], seed=int(run_id[-1]))
 
 
-def _done(exc=None):
+def _ok(spec):
+    return RunResult(spec.run_id, spec.variant, spec.seed, "ok", 10, 1.0)
+
+
+def _future(exc=None):
     fut = Future()
     fut.set_exception(exc) if exc else fut.set_result(None)
     return fut
 
 
-def test_a_dead_worker_fails_its_unfinished_runs_and_the_others_arrive():
-    a0, a1, b0 = _spec("a-s0"), _spec("a-s1"), _spec("b-s0")
-    events = queue.Queue()
-    for spec in (a0, b0):  # a-s0 finished before its worker died; a-s1 never reported
-        events.put((spec.run_id, "start", None))
-        events.put((spec.run_id, "result", RunResult(spec.run_id, spec.variant, spec.seed, "ok", 10, 1.0)))
-    futures = {_done(BrokenProcessPool("killed")): [a0, a1], _done(): [b0]}
-    progress = _Progress()
-    got = {spec.run_id: r for spec, r in pool_executor.collect(futures, events, [a0, a1, b0], progress)}
-    assert {k: r.status for k, r in got.items()} == {"a-s0": "ok", "a-s1": "failed", "b-s0": "ok"}
-    assert got["a-s1"].error.startswith("worker crashed: BrokenProcessPool")
-    assert sorted(progress.started) == ["a-s0", "b-s0"]
+class _FakePool:
+    """Runs a batch at submit: emits start/result events for the runs it `finishes`, a start
+    only for those it `dies_in` (then every future fails, as when a real worker dies)."""
+
+    def __init__(self, events, finishes=(), dies_in=None):
+        self.events, self.finishes, self.dies_in = events, set(finishes), dies_in
+        self.submitted, self._processes = [], {}
+
+    def submit(self, fn, batch, token):
+        self.submitted.append([s.run_id for s in batch])
+        for spec in batch:
+            if spec.run_id in self.finishes:
+                self.events.put((token, spec.run_id, "start", None))
+                self.events.put((token, spec.run_id, "result", _ok(spec)))
+            elif spec.run_id == self.dies_in:
+                self.events.put((token, spec.run_id, "start", None))
+        return _future(BrokenProcessPool("a worker died") if self.dies_in else None)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
 
 
-def test_a_broken_pool_is_restarted_for_the_next_experiment(monkeypatch):
-    class FakePool:
-        def __init__(self, broken):
-            self.broken, self.submitted, self.shut = broken, [], False
-
-        def submit(self, fn, batch):
-            if self.broken:
-                raise BrokenProcessPool("a worker died earlier")
-            self.submitted.append(batch)
-            return _done()
-
-        def shutdown(self, cancel_futures):
-            self.shut = True
-
-    pools = iter([FakePool(broken=True), FakePool(broken=False)])
+def _worker_pool(monkeypatch, pools, events):
+    pools = iter(pools)
     monkeypatch.setattr(pool_executor.WorkerPool, "_start", lambda self: next(pools))
-    monkeypatch.setattr(pool_executor, "batches_for_workers", lambda todo, jobs: [todo])
-    workers = pool_executor.WorkerPool(None, 2, (1, queue.Queue(), None))
-    first = workers.pool
-    spec = _spec("a-s0")
-    results = list(workers.run_all([spec], _Progress()))
-    assert first.shut and workers.pool is not first and workers.pool.submitted == [[spec]]
-    assert [r.status for _, r in results] == ["failed"]  # the fake worker never reported a result
+    monkeypatch.setattr(pool_executor, "batches_for_workers", lambda todo, jobs: [todo[:2], todo[2:]])
+    return pool_executor.WorkerPool(None, 2, 1, events, None)
+
+
+def test_a_dead_worker_fails_the_run_it_was_training_and_the_unstarted_runs_go_to_a_fresh_pool(monkeypatch):
+    a0, a1, b0, b1 = (_spec(r) for r in ("a-s0", "a-s1", "b-s0", "b-s1"))
+    events = queue.Queue()
+    dying = _FakePool(events, finishes={"a-s0"}, dies_in="b-s0")
+    fresh = _FakePool(events, finishes={"a-s1", "b-s1"})
+    workers = _worker_pool(monkeypatch, [dying, fresh], events)
+    progress = _Progress()
+    got = {spec.run_id: r for spec, r in workers.run_all([a0, a1, b0, b1], progress)}
+    assert {k: r.status for k, r in got.items()} == {"a-s0": "ok", "b-s0": "failed", "a-s1": "ok", "b-s1": "ok"}
+    assert got["b-s0"].error.startswith("worker crashed: BrokenProcessPool")
+    assert [sorted(b) for b in fresh.submitted] == [["a-s1", "b-s1"], []] and workers.pool is fresh
+
+
+def test_workers_that_never_start_a_run_fail_the_sweep_instead_of_looping(monkeypatch):
+    events = queue.Queue()
+    dead, fresh = _FakePool(events, dies_in="none"), _FakePool(events)
+    workers = _worker_pool(monkeypatch, [dead, fresh], events)
+    got = list(workers.run_all([_spec("a-s0"), _spec("a-s1")], _Progress()))
+    assert [r.status for _, r in got] == ["failed", "failed"]
+    assert fresh.submitted == [] and workers.pool is fresh  # ready for the next experiment
+
+
+def test_events_of_an_earlier_sweep_or_a_finished_run_are_dropped():
+    a0 = _spec("a-s0")
+    events = queue.Queue()
+    events.put((0, "a-s0", "result", _ok(a0)))  # a straggler from the pool of an earlier experiment
+    events.put((1, "a-s0", "start", None))
+    events.put((1, "a-s0", "result", _ok(a0)))
+    events.put((1, "a-s0", "result", _ok(a0)))  # reported twice: stored once
+    collector = pool_executor.Collector(1, events, [a0], _Progress())
+    assert [spec.run_id for spec, _ in collector.collect({_future(): [a0]})] == ["a-s0"]
+
+
+def test_the_pool_starts_every_worker_at_once():
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        workers = pool_executor.WorkerPool(ctx, 2, 1, manager.Queue(), None)
+        try:
+            assert len(workers.pool._processes) == 2
+        finally:
+            workers.terminate()
 
 
 def test_the_driver_plans_worker_batches_without_tensorflow():
     """A --jobs driver must not pay TensorFlow's start-up (~4 s on 2 cores) next to its workers."""
-    import subprocess
-    import sys
-
-    from .conftest import REPO
-
-    code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
-            "from wgan_bench.config.loader import load_experiment\n"
+    code = ("from wgan_bench.config.loader import load_experiment\n"
             "from wgan_bench.runner import execute, pool_executor\n"
             "runs = load_experiment('benchmarks/sweep12.yaml').resolve('quick')\n"
             "print(sorted(len(b) for b in pool_executor.batches_for_workers(runs, 2)))\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = run_without_tensorflow(code, REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "[3, 3, 3, 3]"
 
@@ -92,11 +128,37 @@ def test_worker_batches_keep_runs_of_one_compiled_graph_together():
     from wgan_bench.config.loader import load_experiment
     from wgan_bench.runner.scheduling import batches_for_workers
 
-    from .conftest import REPO
-
     runs = load_experiment(REPO / "benchmarks" / "sweep12.yaml").resolve("quick")
     batches = batches_for_workers(runs, 2)
     assert sorted(len(b) for b in batches) == [3, 3, 3, 3]
     assert all(len({s.variant for s in b}) == 1 for b in batches)
     one_graph = [s for s in runs if s.variant == "gp"]
     assert sorted(len(b) for b in batches_for_workers(one_graph, 2)) == [1, 2]
+
+
+@pytest.mark.slow
+def test_killing_a_real_worker_fails_only_the_runs_in_flight(tiny_yaml, tmp_path):
+    """A worker process is killed as soon as a run starts: the runs then training are stored as
+    failed, the others train in a fresh pool, and every run reports exactly once."""
+    import os
+    import signal
+
+    from wgan_bench.config.loader import load_experiment
+
+    runs = load_experiment(tiny_yaml).resolve("quick")
+
+    class KillOnFirstStart(_Progress):
+        def start(self, spec):
+            if not self.started:
+                os.kill(next(iter(workers.pool._processes)), signal.SIGKILL)
+            super().start(spec)
+
+    with pool_executor.pool_runs(2, 1, tmp_path / "cache") as run_all:
+        workers = run_all.__self__
+        got = [(spec.run_id, r) for spec, r in run_all(runs, KillOnFirstStart())]
+    ids = [run_id for run_id, _ in got]
+    assert sorted(ids) == sorted(s.run_id for s in runs)
+    statuses = [r.status for _, r in got]
+    failed = [r for _, r in got if r.status == "failed"]
+    assert 1 <= len(failed) <= 2 and all(r.error.startswith("worker crashed") for r in failed)
+    assert statuses.count("ok") == len(runs) - len(failed)

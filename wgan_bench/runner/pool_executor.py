@@ -3,11 +3,16 @@
 One pool serves the whole invocation, so a worker's start-up (TensorFlow, compiled graphs) is
 paid once even when several experiments run. Workers send progress and results through a
 queue; the driver alone writes the result store.
+
+When a worker process dies, Python's pool fails every pending batch and stops the other
+workers. The runs that were training then are stored as failed; the runs that had not started
+go to a fresh pool.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing as mp
 import queue
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -25,72 +30,107 @@ def pool_runs(jobs: int, threads: int, cache_dir):
     """Yields run_all(todo, progress) -> (spec, RunResult) as runs finish, for the whole invocation."""
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:
-        workers = WorkerPool(ctx, jobs, (threads, manager.Queue(), cache_dir))
+        workers = WorkerPool(ctx, jobs, threads, manager.Queue(), cache_dir)
         try:
             yield workers.run_all
-        finally:
-            workers.pool.shutdown(cancel_futures=True)
+        except BaseException:  # Ctrl-C or a driver error: stop training now, not after the queued batches
+            workers.terminate()
+            raise
+        workers.pool.shutdown()
 
 
 class WorkerPool:
-    """A process pool that is started at once (TensorFlow's start-up in the workers overlaps the
-    driver's work) and restarted if a worker died, so one crash costs only its own runs."""
-
-    def __init__(self, ctx, jobs: int, initargs: tuple):
-        self.ctx, self.jobs, self.initargs = ctx, jobs, initargs
+    def __init__(self, ctx, jobs: int, threads: int, events, cache_dir):
+        self.ctx, self.jobs, self.events = ctx, jobs, events
+        self.initargs = (threads, events, cache_dir)
+        self.calls = itertools.count()  # tags each run_all's events: a dead pool's stragglers are dropped
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=init_pool_worker,
                                    initargs=self.initargs)
-        pool.submit(int)  # spawns every worker now (a spawn pool starts all of them on first submit)
+        for _ in range(self.jobs):  # a spawn pool starts one worker per submit: start them all now,
+            pool.submit(int)  # so TensorFlow's start-up in the workers overlaps the driver's work
         return pool
 
+    def terminate(self) -> None:
+        for proc in list((self.pool._processes or {}).values()):  # no public API before Python 3.14
+            proc.terminate()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _restart(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._start()
+
     def run_all(self, todo, progress):
-        try:
-            futures = {self.pool.submit(run_batch, b): b for b in batches_for_workers(todo, self.jobs)}
-        except BrokenProcessPool:  # a worker died in an earlier experiment of this invocation
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = self._start()
-            futures = {self.pool.submit(run_batch, b): b for b in batches_for_workers(todo, self.jobs)}
-        yield from collect(futures, self.initargs[1], todo, progress)
+        waiting = list(todo)
+        while waiting:
+            token = next(self.calls)
+            batches = batches_for_workers(waiting, self.jobs)
+            try:
+                futures = {self.pool.submit(run_batch, b, token): b for b in batches}
+            except BrokenProcessPool:  # a worker died between experiments
+                self._restart()
+                futures = {self.pool.submit(run_batch, b, token): b for b in batches}
+            collector = Collector(token, self.events, waiting, progress)
+            yield from collector.collect(futures)
+            if collector.broken:
+                self._restart()
+                if not collector.started:  # no run began: workers cannot start, do not loop
+                    yield from collector.fail(collector.unstarted, collector.broken)
+                    return
+            waiting = collector.unstarted
 
 
-def collect(futures: dict, events, todo, progress):
-    """Yield (spec, RunResult) as the batches in `futures` (future -> batch) report them."""
-    by_id = {s.run_id: s for s in todo}
-    pending = set(by_id)
+class Collector:
+    """Yields (spec, RunResult) as the batches in `futures` report them; after a pool broke,
+    `unstarted` holds the runs that never began (to run again), the others are failed."""
 
-    def arrived():
-        for run_id, result in _drain(events, by_id, progress):
-            pending.discard(run_id)
-            yield by_id[run_id], result
+    def __init__(self, token: int, events, todo, progress):
+        self.token, self.events, self.progress = token, events, progress
+        self.by_id = {s.run_id: s for s in todo}
+        self.pending = set(self.by_id)
+        self.started: set[str] = set()
+        self.unstarted: list = []
+        self.broken = ""
 
-    while futures:
-        done, _ = wait(futures, timeout=POLL_S, return_when=FIRST_COMPLETED)
-        yield from arrived()
-        for fut in done:
-            batch = futures.pop(fut)
-            exc = fut.exception()  # set when the worker process died; its other runs go on elsewhere
-            why = f"worker crashed: {type(exc).__name__}: {exc}" if exc else "the worker returned no result"
-            yield from arrived()
-            for spec in [s for s in batch if s.run_id in pending]:
-                pending.discard(spec.run_id)
-                yield spec, RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0, error=why)
-    yield from arrived()
+    def collect(self, futures: dict):
+        while futures:
+            done, _ = wait(futures, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            yield from self._arrived()
+            for fut in done:
+                batch = futures.pop(fut)
+                exc = fut.exception()
+                yield from self._arrived()  # a finished run's result is queued before its future completes
+                left = [s for s in batch if s.run_id in self.pending]
+                if isinstance(exc, BrokenProcessPool):
+                    self.broken = f"worker crashed: {type(exc).__name__}: {exc}"
+                    self.unstarted += [s for s in left if s.run_id not in self.started]
+                    left = [s for s in left if s.run_id in self.started]
+                why = (f"worker crashed: {type(exc).__name__}: {exc}" if exc else "the worker returned no result")
+                yield from self.fail(left, why)
+        yield from self._arrived()
+        self.pending.difference_update(s.run_id for s in self.unstarted)
 
+    def fail(self, specs, why: str):
+        for spec in specs:
+            self.pending.discard(spec.run_id)
+            yield spec, RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0, error=why)
 
-def _drain(events, by_id, progress) -> list:
-    """Apply queued progress events; return the (run_id, RunResult) pairs that arrived."""
-    results = []
-    while True:
-        try:
-            run_id, kind, payload = events.get_nowait()
-        except queue.Empty:
-            return results
-        if kind == "start":
-            progress.start(by_id[run_id])
-        elif kind == "steps":
-            progress.advance(by_id[run_id], payload)
-        else:
-            results.append((run_id, payload))
+    def _arrived(self):
+        while True:
+            try:
+                token, run_id, kind, payload = self.events.get_nowait()
+            except queue.Empty:
+                return
+            if token != self.token or run_id not in self.pending:
+                continue  # from a pool that died, or a run already reported failed
+            spec = self.by_id[run_id]
+            if kind == "start":
+                self.started.add(run_id)
+                self.progress.start(spec)
+            elif kind == "steps":
+                self.progress.advance(spec, payload)
+            else:
+                self.pending.discard(run_id)
+                yield spec, payload

@@ -48,9 +48,10 @@ def init_pool_worker(threads: int, events, cache_dir) -> None:
     _events = events
 
 
-def run_batch(specs: list[RunSpec]) -> None:
-    """Run a batch of runs that share a compiled model; each result goes back through the queue."""
+def run_batch(specs: list[RunSpec], token: int) -> None:
+    """Run a batch of runs that share a compiled model; progress and each result go back through
+    the queue, tagged with the driver's `token` for this batch's sweep."""
     for spec in specs:
-        _events.put((spec.run_id, "start", None))
-        result = run_one(_trainer, spec, lambda n, s=spec: _events.put((s.run_id, "steps", n)))
-        _events.put((spec.run_id, "result", result))
+        _events.put((token, spec.run_id, "start", None))
+        result = run_one(_trainer, spec, lambda n, s=spec: _events.put((token, s.run_id, "steps", n)))
+        _events.put((token, spec.run_id, "result", result))
