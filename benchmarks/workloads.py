@@ -14,7 +14,6 @@ GP = {"method": {"name": "wgan_gp", "gp_weight": 10, "n_critic": 5},
       "optimizer": {"name": "adam", "learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.9}}
 CLIP = {"method": {"name": "wgan", "clip": 0.01, "n_critic": 5},
         "optimizer": {"name": "rmsprop", "learning_rate": 5e-5}}
-SHAPE_CLASSES = ("other", "batch_contracted")
 
 
 def _run_config(settings: dict, steps: int, every: int, batch: int):

@@ -45,7 +45,7 @@ class _FakePool:
 
     def __init__(self, events, finishes=(), dies_in=None):
         self.events, self.finishes, self.dies_in = events, set(finishes), dies_in
-        self.submitted, self._processes = [], {}
+        self.submitted = []
 
     def submit(self, fn, batch, token):
         self.submitted.append([s.run_id for s in batch])

@@ -92,7 +92,6 @@ def test_missing_ray_is_a_user_error(monkeypatch):
         pass
 
 
-
 @pytest.fixture
 def refused_port():
     """A port that is bound but not listening: connecting to it is refused."""

@@ -18,11 +18,10 @@ import queue
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from .progress import POLL_S
 from .result import RunResult
 from .scheduling import batches_for_workers
 from .worker import init_pool_worker, run_batch
-
-POLL_S = 0.25  # how often the driver refreshes progress while runs train
 
 
 @contextlib.contextmanager
@@ -103,11 +102,11 @@ class Collector:
                 exc = fut.exception()
                 yield from self._arrived()  # a finished run's result is queued before its future completes
                 left = [s for s in batch if s.run_id in self.pending]
+                why = f"worker crashed: {type(exc).__name__}: {exc}" if exc else "the worker returned no result"
                 if isinstance(exc, BrokenProcessPool):
-                    self.broken = f"worker crashed: {type(exc).__name__}: {exc}"
+                    self.broken = why
                     self.unstarted += [s for s in left if s.run_id not in self.started]
                     left = [s for s in left if s.run_id in self.started]
-                why = (f"worker crashed: {type(exc).__name__}: {exc}" if exc else "the worker returned no result")
                 yield from self.fail(left, why)
         yield from self._arrived()
         self.pending.difference_update(s.run_id for s in self.unstarted)

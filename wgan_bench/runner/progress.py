@@ -6,6 +6,8 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
+POLL_S = 0.25  # how often a driver whose runs train elsewhere refreshes progress
+
 
 class RunProgress:
     def __init__(self, experiment: str, runs, console: Console | None):

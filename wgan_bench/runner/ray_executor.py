@@ -19,10 +19,10 @@ from functools import partial
 from pathlib import Path
 
 from ..errors import UserError, problem
+from .progress import POLL_S
 from .result import RunResult
 
 RETRIES = 1
-POLL_S = 0.25  # how often the driver refreshes progress while runs train
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ def tensorflow_settings(threads: int | None = None) -> dict:
             "op_determinism": False, "xla_cpu_deterministic": True,
             "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "0") == "1",
             "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
-            "xla_persistent_cache": xla_cache_dir() is not None}
+            "xla_persistent_cache": xla_cache_dir()}  # its folder, or None
 
 
 def configure_tensorflow(threads: int | None = None) -> dict:
@@ -41,11 +41,11 @@ def configure_tensorflow(threads: int | None = None) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN reorders sums: not bit-reproducible
-    cache = xla_cache_dir()
+    settings = tensorflow_settings(threads)
+    cache = settings["xla_persistent_cache"]
     if cache and "tf_xla_persistent_cache_directory" not in os.environ.get("TF_XLA_FLAGS", ""):
         flags = os.environ.get("TF_XLA_FLAGS", "")
         os.environ["TF_XLA_FLAGS"] = f"{flags} --tf_xla_persistent_cache_directory={cache}".strip()
-    settings = tensorflow_settings(threads)
     with _quiet_native_stderr():
         import tensorflow as tf
 
