@@ -47,7 +47,7 @@ def make_probe_fns(model, record) -> dict:
     gan = model.cfg.method.name == "gan"
 
     if wanted & {"dual_estimate", "disc_stats"}:
-        @tf.function
+        @tf.function(autograph=False)
         def evaluate():
             real = model.sample_real(n, gen)
             fake = model.generator(model.sample_z(n, gen), training=False)
@@ -74,7 +74,7 @@ def make_probe_fns(model, record) -> dict:
                   "ns": lambda f: tf.reduce_mean(tf.nn.softplus(-f))} if gan
                  else {"w": lambda f: tf.reduce_mean(f)})
 
-        @tf.function
+        @tf.function(autograph=False)
         def theta_grads():
             per_batch = {name: [] for name in costs}
             for _ in range(record.grad_batches):
@@ -98,7 +98,7 @@ def make_probe_fns(model, record) -> dict:
         grid = record.grid
         xs = tf.reshape(tf.linspace(grid.lo, grid.hi, grid.n), (-1, 1))
 
-        @tf.function
+        @tf.function(autograph=False)
         def critic_grid():
             f, df = input_grads(model.critic, xs)
             return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}

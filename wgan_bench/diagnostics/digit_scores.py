@@ -33,7 +33,7 @@ def make_image_fn(model, n: int, batch: int = 500):
     """Compiled: n generated images from the diagnostics' random stream, in batches of `batch`."""
     gen = model.diag_seed_generator
 
-    @tf.function
+    @tf.function(autograph=False)
     def draw():
         return tf.concat([model.generator(model.sample_z(min(batch, n - i), gen), training=False)
                           for i in range(0, n, batch)], axis=0)

@@ -13,7 +13,7 @@ import tensorflow as tf
 def make_layer_grad_fn(model):
     """A compiled function returning (critic loss, per-layer gradient norms) on a fresh batch."""
 
-    @tf.function
+    @tf.function(autograph=False)
     def layer_grads():
         gen = model.diag_seed_generator
         real = model.sample_real(model.batch_size, gen)

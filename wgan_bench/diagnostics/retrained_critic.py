@@ -33,7 +33,7 @@ def make_retrain_fn(model, critic, record):
     def update():
         model.update_critic(critic, optimizer, *batch_pair(batch), gen)
 
-    @tf.function(jit_compile=cfg.train.jit_compile)
+    @tf.function(jit_compile=cfg.train.jit_compile, autograph=False)
     def train_and_measure():
         tf.while_loop(lambda i: i < steps, lambda i: (update() or i + 1,), (tf.constant(0),))
         f, grads = input_grads(critic, tf.concat(batch_pair(n), axis=0))

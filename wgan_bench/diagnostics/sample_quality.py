@@ -14,7 +14,7 @@ def make_sampler_fn(model, n: int):
     """Compiled: n generated and n real samples from the diagnostics' random stream."""
     gen = model.diag_seed_generator
 
-    @tf.function
+    @tf.function(autograph=False)
     def draw():
         fake = model.generator(model.sample_z(n, gen), training=False)
         return fake, model.sample_real(n, gen)

@@ -21,7 +21,7 @@ def make_surface_fn(model, n: int):
     gx, gy = tf.meshgrid(axis, axis)
     grid = tf.stack([tf.reshape(gx, [-1]), tf.reshape(gy, [-1])], axis=1)
 
-    @tf.function
+    @tf.function(autograph=False)
     def surface():
         real = model.sample_real(n, gen)
         fake = model.generator(model.sample_z(n, gen), training=False)

@@ -140,7 +140,9 @@ class AdversarialModel(keras.Model):
             tf.while_loop(lambda i: i < steps, body, (tf.constant(0),))
             return {m.name: m.result() for m in self.metrics}
 
-        compiled = tf.function(many_steps, jit_compile=self.jit_compile, reduce_retracing=True)
+        # No AutoGraph here or in the diagnostics: loops and branches on tensors are explicit
+        # (tf.while_loop), and converting Keras' code cost ~0.7 s of tracing per function.
+        compiled = tf.function(many_steps, jit_compile=self.jit_compile, reduce_retracing=True, autograph=False)
 
         def train_function(iterator):
             del iterator  # a dummy dataset only drives Keras' epoch/callback machinery
