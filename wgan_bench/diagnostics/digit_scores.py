@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ..metrics.classifier import cached_classifier, predict_probs, inception_score, sample_scores
+from ..metrics.classifier import cached_classifier, inception_score, predict_probs, sample_scores
 
 MIN_ACCURACY = 0.97  # below this the scores mean little; the run records the accuracy either way
 
