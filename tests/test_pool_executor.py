@@ -156,9 +156,28 @@ def test_killing_a_real_worker_fails_only_the_runs_in_flight(tiny_yaml, tmp_path
     with pool_executor.pool_runs(2, 1, tmp_path / "cache") as run_all:
         workers = run_all.__self__
         got = [(spec.run_id, r) for spec, r in run_all(runs, KillOnFirstStart())]
+        pids = list(workers.pool._processes)
+    assert len(pids) == 2 and _ended(pids, timeout=10)  # idle workers are stopped, not left behind
     ids = [run_id for run_id, _ in got]
     assert sorted(ids) == sorted(s.run_id for s in runs)
     statuses = [r.status for _, r in got]
     failed = [r for _, r in got if r.status == "failed"]
     assert 1 <= len(failed) <= 2 and all(r.error.startswith("worker crashed") for r in failed)
     assert statuses.count("ok") == len(runs) - len(failed)
+
+
+def _ended(pids, timeout: float) -> bool:
+    """Whether every process in `pids` has exited (gone, or a zombie not yet reaped) within `timeout` s."""
+    import time
+    from pathlib import Path
+
+    if not Path("/proc/self").exists():
+        pytest.skip("needs /proc")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = [(Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+                   if Path(f"/proc/{pid}").exists() else "gone") for pid in pids]
+        if all(s in ("gone", "Z", "X") for s in states):
+            return True
+        time.sleep(0.1)
+    return False

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from .select import aggregate, finished_history, metric_series, per_seed
 
@@ -100,6 +99,8 @@ def _relation(c, history) -> tuple:
     for seed, g in x.groupby("seed"):
         g = g.sort_values("step")
         if c.stat == "spearman":
+            from scipy.stats import spearmanr  # ~0.5 s to import: only for the claims that need it
+
             if c.step_from is not None:  # a window [step_from, step_to] of the history
                 g = g[(g["step"] >= c.step_from) & (g["step"] <= (c.step_to if c.step_to is not None else np.inf))]
             y = metric_series(history, c.variant, c.metric_y, None)
