@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -31,7 +32,8 @@ IMPLS = ("wgan-bench", "keras.io baseline")
 
 
 # ---------------------------------------------------------------- child processes
-def _child_wgan_bench(workload, iters: int, chunk: int) -> list[float]:
+def _child_wgan_bench(workload, iters: int, chunk: int) -> tuple[list[float], Callable[[], float]]:
+    """Chunk-end timestamps of a timed run, and a function counting one step's executed GFLOP."""
     from wgan_bench.runner.tf_setup import configure_tensorflow
 
     configure_tensorflow()
@@ -48,7 +50,7 @@ def _child_wgan_bench(workload, iters: int, chunk: int) -> list[float]:
     return stamps, lambda: executed_gflop(lambda: model.train_step(None))
 
 
-def _child_baseline(workload, iters: int, chunk: int) -> list[float]:
+def _child_baseline(workload, iters: int, chunk: int) -> tuple[list[float], Callable[[], float]]:
     import keras
     import keras_io_baseline as base
 

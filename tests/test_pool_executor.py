@@ -181,3 +181,17 @@ def _ended(pids, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_the_manifest_names_a_device_without_tensorflow():
+    """A --jobs driver whose runs were all stored already (or only analyses ran) names the device
+    from the stored manifest, else this host's CPU, without importing TensorFlow."""
+    code = ("from wgan_bench.runner.provenance import manifest_device\n"
+            "print(manifest_device({'GPU:1', 'GPU:0'}, 'old'))\n"
+            "print(manifest_device(set(), 'CPU (stored)'))\n"
+            "print(manifest_device(set(), None))\n")
+    proc = run_without_tensorflow(code, REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trained, stored, host = proc.stdout.splitlines()
+    assert (trained, stored) == ("GPU:0, GPU:1", "CPU (stored)")
+    assert host.startswith("CPU (") and host.endswith(" cores)")

@@ -56,14 +56,14 @@ def test_failed_task_is_retried_once_then_recorded(workspace, monkeypatch, capsy
     attempts.mkdir()
     real = ray_executor._attempt
 
-    def flaky(spec, threads, events):  # runs in the Ray workers; counts attempts in files
+    def flaky(spec, threads, cache_dir, events):  # runs in the Ray workers; counts attempts in files
         n = len(list(attempts.glob(f"{spec.run_id}.*")))
         (attempts / f"{spec.run_id}.{n}").touch()
         if spec.run_id == "gp-s0":
             raise RuntimeError("simulated crash")
         if spec.run_id == "clip-s0" and n == 0:
             os._exit(1)  # the worker process dies once
-        return real(spec, threads, events)
+        return real(spec, threads, cache_dir, events)
 
     monkeypatch.setattr(ray_executor, "_attempt", flaky)
     assert _run(workspace, monkeypatch, "--results", "flaky", "--executor", "ray") == 1
@@ -83,12 +83,12 @@ def test_ray_flags_need_the_ray_executor(tmp_path, monkeypatch, capsys):
     assert "--gpus-per-run: only applies with --executor ray" in capsys.readouterr().err
 
 
-def test_missing_ray_is_a_user_error(monkeypatch):
+def test_missing_ray_is_a_user_error(monkeypatch, tmp_path):
     from wgan_bench.errors import UserError
     from wgan_bench.runner.ray_executor import ray_runs
 
     monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
-    with pytest.raises(UserError, match=r"pip install 'wgan-bench\[ray\]'"), ray_runs(None, None, 1, 0):
+    with pytest.raises(UserError, match=r"pip install 'wgan-bench\[ray\]'"), ray_runs(None, None, 1, 0, tmp_path):
         pass
 
 
@@ -102,7 +102,7 @@ def refused_port():
         yield s.getsockname()[1]
 
 
-def test_unreachable_ray_address_is_a_quick_user_error(monkeypatch, refused_port):
+def test_unreachable_ray_address_is_a_quick_user_error(monkeypatch, refused_port, tmp_path):
     import time
 
     from wgan_bench.errors import UserError
@@ -111,6 +111,20 @@ def test_unreachable_ray_address_is_a_quick_user_error(monkeypatch, refused_port
     monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as if no Ray were running here
     start = time.monotonic()
     address = f"127.0.0.1:{refused_port}"
-    with pytest.raises(UserError, match=rf"--ray-address.*{address}.*nothing answers"), ray_runs(address, None, 1, 0):
+    with pytest.raises(UserError, match=rf"--ray-address.*{address}.*nothing answers"), \
+            ray_runs(address, None, 1, 0, tmp_path):
         pass
     assert time.monotonic() - start < 10
+
+
+def test_a_task_caches_where_the_driver_does_on_its_machine_else_in_a_node_local_folder(tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    from wgan_bench.runner.ray_executor import _node_cache
+
+    here = tmp_path / "results" / ".cache"
+    (tmp_path / "results").mkdir()
+    assert _node_cache(str(here)) == here
+    elsewhere = _node_cache("/no/such/driver/results/.cache")  # a cluster node without that folder
+    assert elsewhere.parent == Path(tempfile.gettempdir())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
 AGGREGATORS = {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}
 
 

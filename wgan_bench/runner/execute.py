@@ -17,7 +17,7 @@ from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
 from ..store.results import FINISHED, ResultStore, run_row
 from .progress import RunProgress
-from .provenance import config_hash, manifest, now
+from .provenance import config_hash, manifest, manifest_device, now
 
 
 @dataclass
@@ -110,19 +110,21 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
                         failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
             claims = evaluate_claims(exp.spec, store.runs(), store.history())
             store.write_claims(outcomes_frame(claims))
+            trained_on = manifest_device(devices, store.manifest().get("device") if skipped else None)
             store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or []),
-                                          devices))
+                                          trained_on))
             outcomes.append(ExperimentOutcome(exp, store, claims, failed))
     return outcomes
 
 
 def _executor(req: RunRequest, threads: int):
     """A context (set up once per sweep) yielding run_all(todo, progress) -> (spec, RunResult) as runs finish."""
+    cache_dir = Path(req.results) / ".cache"  # shared by runs: the digit classifier
     if req.executor == "ray":
         from .ray_executor import ray_runs
 
-        return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run)
-    cache_dir = Path(req.results) / ".cache"  # shared by runs: the digit classifier
+        Path(req.results).mkdir(parents=True, exist_ok=True)  # so tasks on this machine find it
+        return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run, cache_dir)
     if req.jobs in (None, 1):
         return contextlib.nullcontext(partial(_run_local, cache_dir=cache_dir))
     from .pool_executor import pool_runs

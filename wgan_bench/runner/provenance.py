@@ -49,7 +49,18 @@ def device() -> str:
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         return ", ".join(d.name for d in gpus)
+    return host_cpu()
+
+
+def host_cpu() -> str:
     return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+
+
+def manifest_device(trained_on: set[str], stored: str | None) -> str:
+    """The manifest's device: where this invocation's runs trained. When none trained here, the
+    stored manifest's (the runs were all stored already), else this host's CPU (only analyses
+    ran, in NumPy). Never imports TensorFlow: a --jobs driver has none."""
+    return ", ".join(sorted(trained_on)) or stored or host_cpu()
 
 
 def config_hash(config: dict) -> str:
@@ -57,9 +68,7 @@ def config_hash(config: dict) -> str:
 
 
 def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides: list[str],
-             devices: set[str]) -> dict:
-    """`devices`: where this invocation's runs trained; none trained here (all stored already, or
-    only analyses): this process's device."""
+             device_name: str) -> dict:
     variants = {}
     for r in runs:
         variants.setdefault(r.variant, r.config.model_dump())
@@ -75,7 +84,7 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
         "versions": versions(),
         "platform": {"system": platform.platform(), "machine": platform.machine(),
                      "cpu_count": os.cpu_count()},
-        "device": ", ".join(sorted(devices)) or device(),
+        "device": device_name,
         "git_commit": git_commit(),
         "command": " ".join(["wgan-bench", *sys.argv[1:]]),
         "started": started,
