@@ -1,5 +1,7 @@
 """End to end through the CLI on a tiny experiment: run, resume, determinism, report, check."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -42,9 +44,12 @@ def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
     assert '"tensorflow"' in manifest and '"experiment_sha256"' in manifest
     assert (store / "artifacts" / "clip-s0" / "weights.npz").is_file()
 
-    # resume: nothing left to do
+    # resume: nothing left to do; the manifest keeps the device the stored runs trained on
+    stored = json.loads(manifest)
+    (store / "manifest.json").write_text(json.dumps({**stored, "device": "GPU:7 (where they trained)"}))
     assert _run(workspace, monkeypatch, "--results", "r1") == 0
     assert "4 finished run(s) already stored" in capsys.readouterr().out.replace("\n", " ")
+    assert json.loads((store / "manifest.json").read_text())["device"] == "GPU:7 (where they trained)"
     # a changed config reruns (config hash); --force reruns one variant only
     assert _run(workspace, monkeypatch, "--results", "r1", "--variant", "clip", "--force") == 0
     assert len(pd.read_csv(store / "runs.csv")) == 4

@@ -51,10 +51,12 @@ def save_classifier(model, info: dict, path: Path) -> None:
     atomically, so its presence marks a complete cache entry."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.keras")
+    # Per-process temporary names: --jobs workers or Ray tasks may train the same classifier at
+    # once (seeded, so whichever file lands last is the same model).
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.keras")
     model.save(tmp)
     os.replace(tmp, path)
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.json.tmp")
     tmp.write_text(json.dumps(info, indent=2))
     os.replace(tmp, path.with_suffix(".json"))
 

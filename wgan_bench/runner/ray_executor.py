@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import getpass
 import os
 import socket
 import tempfile
@@ -162,6 +163,6 @@ def _attempt(spec, threads: int, cache_dir: str, events) -> RunResult:
 
 def _node_cache(driver_cache: str) -> Path:
     """The driver's cache folder where this node sees the driver's results folder (a local Ray,
-    a shared file system), else one in this node's temporary folder: never the worker's cwd."""
+    a shared file system), else a per-user folder in this node's temporary folder."""
     path = Path(driver_cache)
-    return path if path.parent.is_dir() else Path(tempfile.gettempdir()) / "wgan-bench-cache"
+    return path if path.parent.is_dir() else Path(tempfile.gettempdir()) / f"wgan-bench-cache-{getpass.getuser()}"

@@ -30,7 +30,8 @@ def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
 
 
 def process_trainer(threads: int, cache_dir: str | Path):
-    """This process's `Trainer`, set up with `threads` TensorFlow threads on first use."""
+    """This process's `Trainer`, set up with `threads` TensorFlow threads on first use; a reused
+    Ray worker may serve another invocation, with another cache folder."""
     global _trainer
     if _trainer is None:
         from .tf_setup import configure_tensorflow
@@ -39,6 +40,7 @@ def process_trainer(threads: int, cache_dir: str | Path):
         from .train import Trainer
 
         _trainer = Trainer(cache_dir)
+    _trainer.cache_dir = Path(cache_dir)
     return _trainer
 
 
