@@ -67,3 +67,20 @@ def test_failed_write_midway_cleans_temp(tmp_path, monkeypatch):
         store_mod.atomic_write_csv(path, pd.DataFrame({"a": [2]}))
     assert pd.read_csv(path)["a"].tolist() == [1]
     assert os.listdir(tmp_path) == ["t.csv"]
+
+
+
+@pytest.mark.parametrize("target, says", [("afile", "is a file; must be a folder"),
+                                          ("afile/out", "cannot create the folder")])
+def test_unusable_results_folder_is_a_user_error_before_training(tmp_path, monkeypatch, capsys, target, says):
+    from wgan_bench.cli import main
+
+    from .conftest import TINY_EXPERIMENT
+
+    (tmp_path / "tiny.yaml").write_text(TINY_EXPERIMENT)
+    (tmp_path / "afile").write_text("not a folder")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "tiny.yaml", "--results", target]) == 2
+    err = capsys.readouterr().err
+    assert f"--results: {target}: {says}" in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "not a folder"

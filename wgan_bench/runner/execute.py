@@ -58,7 +58,23 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
                             ("--gpus-per-run", req.gpus_per_run)):
             if value:
                 raise UserError(problem(flag, None, "only applies with --executor ray"))
-    return [(exp, exp.resolve(req.profile, req.seeds, req.variants, req.overrides)) for exp in experiments]
+    resolved = [(exp, exp.resolve(req.profile, req.seeds, req.variants, req.overrides)) for exp in experiments]
+    _results_folder(req.results)
+    return resolved
+
+
+def _results_folder(path: str) -> None:
+    """Create the results folder now (Ray tasks on this machine look for it), so that a path that
+    cannot hold results is reported before any training, not when the first run is stored."""
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise UserError(problem("--results", path, "is a file; must be a folder (created if missing)"))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(problem("--results", path, f"cannot create the folder: {exc.strerror or exc}")) from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise UserError(problem("--results", path, "is not writable"))
 
 
 def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool) -> list[RunSpec]:
@@ -123,7 +139,6 @@ def _executor(req: RunRequest, threads: int):
     if req.executor == "ray":
         from .ray_executor import ray_runs
 
-        Path(req.results).mkdir(parents=True, exist_ok=True)  # so tasks on this machine find it
         return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run, cache_dir)
     if req.jobs in (None, 1):
         return contextlib.nullcontext(partial(_run_local, cache_dir=cache_dir))
