@@ -84,3 +84,15 @@ def test_unusable_results_folder_is_a_user_error_before_training(tmp_path, monke
     err = capsys.readouterr().err
     assert f"--results: {target}: {says}" in err and "Traceback" not in err
     assert (tmp_path / "afile").read_text() == "not a folder"
+
+
+def test_report_into_a_file_is_a_user_error(tmp_path, monkeypatch, capsys):
+    from wgan_bench.cli import main
+
+    from .conftest import REPO
+
+    (tmp_path / "afile").write_text("not a folder")
+    monkeypatch.chdir(REPO)
+    assert main(["report", "--out", str(tmp_path / "afile")]) == 2
+    err = capsys.readouterr().err
+    assert f"--out: {tmp_path / 'afile'}: is a file" in err and "Traceback" not in err

@@ -12,7 +12,7 @@ from ..claims.select import aggregate, finished_history, per_seed
 from ..claims.table import fmt_number, fmt_pair
 from ..config.loader import discover
 from ..errors import UserError, problem
-from ..store.results import ResultStore, atomic_write_bytes, require_results, stored_profiles
+from ..store.results import ResultStore, atomic_write_bytes, require_results, stored_profiles, writable_folder
 from .figures import FIGURES
 
 PROFILE_PREFERENCE = ("paper", "quick", "ci")
@@ -48,7 +48,7 @@ def build_report(results: str, out: str, names: list[str] | None, experiments_di
             raise UserError(problem("--experiment", ", ".join(unknown),
                                     f"unknown experiment; allowed: {', '.join(e.name for e in experiments)}"))
         experiments = [e for e in experiments if e.name in names]
-    out_dir = Path(out)
+    out_dir = writable_folder(out, "--out")
     written: list[Path] = []
     sections = []
     for exp in experiments:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
-from ..store.results import FINISHED, ResultStore, run_row
+from ..store.results import FINISHED, ResultStore, run_row, writable_folder
 from .progress import RunProgress
 from .provenance import config_hash, manifest, manifest_device, now
 
@@ -59,22 +59,9 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
             if value:
                 raise UserError(problem(flag, None, "only applies with --executor ray"))
     resolved = [(exp, exp.resolve(req.profile, req.seeds, req.variants, req.overrides)) for exp in experiments]
-    _results_folder(req.results)
+    writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
     return resolved
 
-
-def _results_folder(path: str) -> None:
-    """Create the results folder now (Ray tasks on this machine look for it), so that a path that
-    cannot hold results is reported before any training, not when the first run is stored."""
-    root = Path(path)
-    if root.exists() and not root.is_dir():
-        raise UserError(problem("--results", path, "is a file; must be a folder (created if missing)"))
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(problem("--results", path, f"cannot create the folder: {exc.strerror or exc}")) from None
-    if not os.access(root, os.W_OK | os.X_OK):
-        raise UserError(problem("--results", path, "is not writable"))
 
 
 def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool) -> list[RunSpec]:

@@ -169,6 +169,21 @@ def require_results(root: str | Path) -> Path:
     return root
 
 
+def writable_folder(path: str | Path, flag: str) -> Path:
+    """Create the output folder `path` (given as `flag`) now, so a path that cannot hold output is
+    reported before any work, not as a traceback when the first file is written."""
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise UserError(problem(flag, str(path), "is a file; must be a folder (created if missing)"))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(problem(flag, str(path), f"cannot create the folder: {exc.strerror or exc}")) from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise UserError(problem(flag, str(path), "is not writable"))
+    return root
+
+
 def stored_profiles(root: Path, experiment: str) -> list[str]:
     base = root / experiment
     return sorted(p.name for p in base.iterdir() if (p / "runs.csv").is_file()) if base.is_dir() else []
