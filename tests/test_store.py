@@ -69,7 +69,6 @@ def test_failed_write_midway_cleans_temp(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["t.csv"]
 
 
-
 @pytest.mark.parametrize("target, says", [("afile", "is a file; must be a folder"),
                                           ("afile/out", "cannot create the folder")])
 def test_unusable_results_folder_is_a_user_error_before_training(tmp_path, monkeypatch, capsys, target, says):

@@ -63,7 +63,6 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
     return resolved
 
 
-
 def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool) -> list[RunSpec]:
     if force:
         return runs
