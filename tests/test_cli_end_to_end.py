@@ -131,3 +131,15 @@ def test_report_of_the_committed_results_without_tensorflow(tmp_path):
     readme = (tmp_path / "README.md").read_text()
     assert "no stored results" not in readme
     assert len(list(tmp_path.rglob("*.png"))) >= 10
+
+
+def test_console_command_prints_every_line_and_stores_before_its_prompt_exit(workspace):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "wgan_bench", "run", "experiments/tiny.yaml", "--variant", "gp",
+                           "--profile", "ci", "--results", "r_cmd"], cwd=workspace, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[-1] == "1 PASS 1 INCONCLUSIVE"  # the claims summary, printed last
+    assert (workspace / "r_cmd" / "tiny" / "ci" / "manifest.json").is_file()

@@ -1,5 +1,7 @@
 """Process-wide TensorFlow settings: the persistent XLA cache."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import XLA_CACHE
@@ -31,3 +33,21 @@ def test_xla_compiles_land_in_the_persistent_cache(tf_ready):
 
     f(tf.ones((7, 13)))
     assert any(p.name.startswith("xla_compile_cache") for p in set(Path(XLA_CACHE).iterdir()) - before)
+
+
+def test_tensorflow_starts_without_kerass_optional_imports_which_still_import_afterwards():
+    code = """
+import sys
+import pandas as pd  # the driver has it already: left alone
+from wgan_bench.runner.tf_setup import configure_tensorflow
+configure_tensorflow(1)
+import keras
+assert "sklearn" not in sys.modules and "matplotlib" not in sys.modules, "Keras imported them"
+assert sys.modules["pandas"] is pd
+import matplotlib, sklearn.datasets
+assert sys.modules["sklearn"] is not None and sys.modules["matplotlib"] is not None
+x = keras.ops.convert_to_numpy(keras.layers.Dense(2, kernel_initializer="ones")(keras.ops.ones((1, 3))))
+assert x.tolist() == [[3.0, 3.0]]
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -7,7 +7,6 @@ import tensorflow as tf
 
 from ..data.toy import MODES
 from ..metrics.modes import mode_metrics
-from ..metrics.transport import w1_samples
 
 
 def make_sampler_fn(model, n: int):
@@ -24,6 +23,8 @@ def make_sampler_fn(model, n: int):
 
 def quality_metrics(fake: np.ndarray, real: np.ndarray, dataset: str, w1_n: int) -> dict[str, float]:
     """Mode metrics (mixtures only) on all samples; exact W1 on the first `w1_n` of each."""
+    from ..metrics.transport import w1_samples  # POT, with the scikit-learn it imports (~1 s): only where recorded
+
     out = {"w1_exact": w1_samples(fake[:w1_n].astype(np.float64), real[:w1_n].astype(np.float64))}
     centres, std = MODES.get(dataset, (None, None))
     if centres is not None:

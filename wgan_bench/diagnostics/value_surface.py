@@ -12,7 +12,6 @@ import numpy as np
 import tensorflow as tf
 
 from ..metrics.surfaces import GRID_LIM, GRID_N, count_peaks
-from ..metrics.transport import w1_samples
 
 
 def make_surface_fn(model, n: int):
@@ -37,6 +36,8 @@ def make_surface_fn(model, n: int):
 
 
 def surface_metrics(values, f, norms, real, fake, centres, w1_n: int) -> dict[str, float]:
+    from ..metrics.transport import w1_samples  # POT, with the scikit-learn it imports (~1 s): only where recorded
+
     n = len(real)
     peak = float(norms.max())
     dual = (float(f[:n].mean()) - float(f[n:].mean())) / peak if peak > 0 else 0.0
