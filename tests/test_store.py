@@ -95,3 +95,27 @@ def test_report_into_a_file_is_a_user_error(tmp_path, monkeypatch, capsys):
     assert main(["report", "--out", str(tmp_path / "afile")]) == 2
     err = capsys.readouterr().err
     assert f"--out: {tmp_path / 'afile'}: is a file" in err and "Traceback" not in err
+
+
+def test_manifest_commit_is_dirty_for_changed_code_but_not_for_the_result_store(tmp_path):
+    import subprocess
+
+    from wgan_bench.runner.provenance import git_commit
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+
+    assert git_commit(src=tmp_path) == "unknown"  # not a checkout (an installed wheel)
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "runs.csv").write_text("a\n1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    sha = git("rev-parse", "HEAD")
+    assert git_commit(src=tmp_path) == sha
+    (tmp_path / "results" / "runs.csv").write_text("a\n2\n")  # a rerun rewrote the store
+    assert git_commit(ignore=tmp_path / "results", src=tmp_path) == sha
+    assert git_commit(src=tmp_path) == sha + "+dirty"
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert git_commit(ignore=tmp_path / "results", src=tmp_path) == sha + "+dirty"

@@ -17,7 +17,7 @@ from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
 from ..store.results import FINISHED, ResultStore, run_row, writable_folder
 from .progress import RunProgress
-from .provenance import config_hash, manifest, manifest_device, now
+from .provenance import config_hash, git_commit, manifest, manifest_device, now
 
 
 @dataclass
@@ -93,6 +93,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
         tf_settings = tensorflow_settings(threads)
     outcomes = []
     with _executor(req, threads) as run_all:
+        commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
         for exp, runs in plans:
             store = ResultStore(req.results, exp.name, req.profile)
             todo = pending_runs(store, runs, req.force)
@@ -114,7 +115,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
             store.write_claims(outcomes_frame(claims))
             trained_on = manifest_device(devices, store.manifest().get("device") if skipped else None)
             store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or []),
-                                          trained_on))
+                                          trained_on, commit))
             outcomes.append(ExperimentOutcome(exp, store, claims, failed))
     return outcomes
 

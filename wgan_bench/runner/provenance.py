@@ -11,9 +11,11 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from importlib import metadata
+from pathlib import Path
 
 PACKAGES = ("wgan-bench", "tensorflow", "keras", "tensorflow-gan", "numpy", "scipy", "pandas", "pot",
             "pydantic", "scikit-learn")
+SOURCE = Path(__file__).resolve().parent
 
 
 def now() -> str:
@@ -30,15 +32,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def git_commit(cwd: str | None = None) -> str:
+def git_commit(ignore: str | Path | None = None, src: Path = SOURCE) -> str:
+    """The commit of the checkout wgan-bench runs from, "+dirty" when a tracked file differs from
+    it; changes under `ignore` (the result store, which runs rewrite themselves) do not count.
+    "unknown" for an installed wheel or without git."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=cwd,
-                             timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=cwd, timeout=5).stdout.strip()
-        return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
+        top = _git(src, "rev-parse", "--show-toplevel")
+        rev = _git(src, "rev-parse", "HEAD")
+        changed = _git(src, "diff", "HEAD", "--name-only", "-z").split("\0")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+    skip = Path(ignore).resolve() if ignore is not None else None
+    dirty = [f for f in changed if f and not (skip and Path(top, f).resolve().is_relative_to(skip))]
+    return rev + ("+dirty" if dirty else "")
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], capture_output=True, text=True, cwd=cwd, timeout=5,
+                          check=True).stdout.strip("\n")
 
 
 @functools.cache
@@ -68,7 +79,7 @@ def config_hash(config: dict) -> str:
 
 
 def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides: list[str],
-             device_name: str) -> dict:
+             device_name: str, commit: str) -> dict:
     variants = {}
     for r in runs:
         variants.setdefault(r.variant, r.config.model_dump())
@@ -85,7 +96,7 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
         "platform": {"system": platform.platform(), "machine": platform.machine(),
                      "cpu_count": os.cpu_count()},
         "device": device_name,
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "command": " ".join(["wgan-bench", *sys.argv[1:]]),
         "started": started,
         "finished": now(),
