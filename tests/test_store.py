@@ -100,22 +100,29 @@ def test_report_into_a_file_is_a_user_error(tmp_path, monkeypatch, capsys):
 def test_manifest_commit_is_dirty_for_changed_code_but_not_for_the_result_store(tmp_path):
     import subprocess
 
-    from wgan_bench.runner.provenance import git_commit
+    from wgan_bench.runner.provenance import SOURCE, git_commit
+
+    assert (SOURCE / "cli.py").is_file()  # the default: this package's folder
 
     def git(*args):
         return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
 
-    assert git_commit(src=tmp_path) == "unknown"  # not a checkout (an installed wheel)
+    pkg = tmp_path / "wgan_bench"
+    pkg.mkdir()
+    assert git_commit(src=pkg) == "unknown"  # not a checkout
     git("init", "-q")
-    (tmp_path / "code.py").write_text("x = 1\n")
+    (pkg / "code.py").write_text("x = 1\n")
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "runs.csv").write_text("a\n1\n")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
     sha = git("rev-parse", "HEAD")
-    assert git_commit(src=tmp_path) == sha
+    assert git_commit(src=pkg) == sha
     (tmp_path / "results" / "runs.csv").write_text("a\n2\n")  # a rerun rewrote the store
-    assert git_commit(ignore=tmp_path / "results", src=tmp_path) == sha
-    assert git_commit(src=tmp_path) == sha + "+dirty"
-    (tmp_path / "code.py").write_text("x = 2\n")
-    assert git_commit(ignore=tmp_path / "results", src=tmp_path) == sha + "+dirty"
+    assert git_commit(ignore=tmp_path / "results", src=pkg) == sha
+    assert git_commit(src=pkg) == sha + "+dirty"
+    (pkg / "code.py").write_text("x = 2\n")
+    assert git_commit(ignore=tmp_path / "results", src=pkg) == sha + "+dirty"
+    wheel = tmp_path / ".venv" / "site-packages" / "wgan_bench"  # installed inside someone's repository
+    wheel.mkdir(parents=True)
+    assert git_commit(src=wheel) == "unknown"

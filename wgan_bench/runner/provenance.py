@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGES = ("wgan-bench", "tensorflow", "keras", "tensorflow-gan", "numpy", "scipy", "pandas", "pot",
             "pydantic", "scikit-learn")
-SOURCE = Path(__file__).resolve().parent
+SOURCE = Path(__file__).resolve().parents[1]  # the wgan_bench package folder
 
 
 def now() -> str:
@@ -33,11 +33,14 @@ def versions() -> dict[str, str]:
 
 
 def git_commit(ignore: str | Path | None = None, src: Path = SOURCE) -> str:
-    """The commit of the checkout wgan-bench runs from, "+dirty" when a tracked file differs from
-    it; changes under `ignore` (the result store, which runs rewrite themselves) do not count.
-    "unknown" for an installed wheel or without git."""
+    """The commit of the wgan-bench checkout that holds the package folder `src`, "+dirty" when a
+    tracked file differs from it; changes under `ignore` (the result store, which runs rewrite
+    themselves) do not count. "unknown" for an installed wheel (even inside another repository)
+    or without git."""
     try:
         top = _git(src, "rev-parse", "--show-toplevel")
+        if Path(top).resolve() != src.resolve().parent:
+            return "unknown"
         rev = _git(src, "rev-parse", "HEAD")
         changed = _git(src, "diff", "HEAD", "--name-only", "-z").split("\0")
     except (OSError, subprocess.SubprocessError):
