@@ -1,6 +1,8 @@
 """Digit-classifier sample metrics: closed-form values, tf-gan feature distances, caching, training."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -100,6 +102,7 @@ def test_save_load_and_cache(tf_ready, tmp_path, monkeypatch):
     model = C.build_classifier((8, 8, 1))
     path = tmp_path / "cache" / "classifier.keras"
     assert C.load_classifier(path) is None
+    monkeypatch.setattr(C, "TRAIN_THREADS", C._intra_op_threads())  # train in this process
     monkeypatch.setattr(C, "train_classifier", lambda *a, **k: (model, 0.5))
     assert C.cached_classifier(path, data, epochs=3, seed=0)[1] == 0.5  # trained, then saved
     assert sorted(p.name for p in path.parent.iterdir()) == ["classifier.json", "classifier.keras"]
@@ -137,3 +140,29 @@ def test_digit_classifier_scores_real_digits(tf_ready, tmp_path):
     assert scores["class_reverse_kl"] < 0.01  # the test split is stratified: near-uniform classes
     noise = np.random.default_rng(0).uniform(-1, 1, data.x_test.shape).astype("float32")
     assert C.sample_scores(model, noise, data.x_train)["classifier_fd"] > 10 * scores["classifier_fd"]
+
+
+@pytest.mark.slow
+def test_classifier_is_the_same_whichever_process_trains_it(tmp_path):
+    """A process with 2 threads trains it in a 1-thread child; one with 1 thread trains it itself."""
+    code = """
+import sys
+from wgan_bench.runner.tf_setup import configure_tensorflow
+configure_tensorflow(int(sys.argv[1]))
+from wgan_bench.data.images import ImageData, load_digits
+from wgan_bench.metrics import classifier as C
+d = load_digits(16)  # big enough that one and two threads give different weights
+C.cached_classifier(sys.argv[2], ImageData(d.x_train[:256], d.y_train[:256], d.x_test, d.y_test), epochs=1)
+print(C._intra_op_threads())
+"""
+    weights = []
+    for threads in (2, 1):
+        path = tmp_path / f"from-{threads}-threads.keras"
+        proc = subprocess.run([sys.executable, "-c", code, str(threads), str(path)], capture_output=True, text=True,
+                              timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.split() == [str(threads)]
+        model, info = C.load_classifier(path)
+        assert info["threads"] == 1
+        weights.append(model.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights, strict=True))

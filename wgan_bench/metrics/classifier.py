@@ -10,11 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
 N_CLASSES = 10
+# The trained weights depend on TensorFlow's intra-op thread count (the order of the conv
+# kernels' sums): training always with one thread keeps the classifier, and every metric scored
+# with it, the same whether it was first needed in-process, in a --jobs worker or on a Ray node.
+TRAIN_THREADS = 1
 
 
 def build_classifier(input_shape, n_classes: int = N_CLASSES):
@@ -79,13 +85,42 @@ def cached_classifier(path: Path, data, epochs: int = 12, seed: int = 0):
     """
     digest = hashlib.sha256(data.x_train.tobytes() + np.asarray(data.y_train, np.int64).tobytes())
     settings = {"input_shape": list(data.x_train.shape[1:]), "train_sha256": digest.hexdigest(),
-                "epochs": epochs, "seed": seed}
+                "epochs": epochs, "seed": seed, "threads": TRAIN_THREADS}
     cached = load_classifier(path)
-    if cached is not None and all(cached[1].get(k) == v for k, v in settings.items()):
-        return cached[0], cached[1]["accuracy"]
-    model, accuracy = train_classifier(data.x_train, data.y_train, data.x_test, data.y_test, epochs, seed)
+    if cached is None or any(cached[1].get(k) != v for k, v in settings.items()):
+        arrays = (data.x_train, data.y_train, data.x_test, data.y_test)
+        if _intra_op_threads() == TRAIN_THREADS:
+            _train_and_save(arrays, settings, path)
+        else:
+            _train_in_child(arrays, settings, path)
+        cached = load_classifier(path)
+    return cached[0], cached[1]["accuracy"]
+
+
+def _intra_op_threads() -> int:
+    import tensorflow as tf
+
+    return tf.config.threading.get_intra_op_parallelism_threads()
+
+
+def _train_and_save(arrays, settings: dict, path: Path) -> None:
+    model, accuracy = train_classifier(*arrays, settings["epochs"], settings["seed"])
     save_classifier(model, {**settings, "accuracy": accuracy}, path)
-    return model, accuracy
+
+
+def _train_in_child(arrays, settings: dict, path: Path) -> None:
+    """Train in a fresh process with TRAIN_THREADS threads (this one has others)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    npz = path.with_name(f"{path.stem}.{os.getpid()}.data.npz")
+    np.savez(npz, *arrays)
+    try:
+        proc = subprocess.run([sys.executable, "-m", __name__, str(npz), str(path), json.dumps(settings)],
+                              capture_output=True, text=True, check=False)
+    finally:
+        npz.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"training the digit classifier failed:\n{proc.stderr[-2000:]}")
 
 
 def predict_probs(model, x, batch_size: int = 500) -> np.ndarray:
@@ -158,3 +193,11 @@ def sample_scores(model, samples: np.ndarray, real: np.ndarray) -> dict[str, flo
     return {"digit_is": inception_score(probs), "classes_covered": classes_covered(probs),
             "class_reverse_kl": class_reverse_kl(probs), "classifier_fd": frechet_distance(real_f, fake_f),
             "classifier_kd": kernel_distance(real_f, fake_f)}
+
+
+if __name__ == "__main__":  # _train_in_child's process: DATA.npz PATH SETTINGS_JSON
+    from ..runner.tf_setup import configure_tensorflow
+
+    configure_tensorflow(TRAIN_THREADS)
+    with np.load(sys.argv[1]) as loaded:
+        _train_and_save([loaded[f"arr_{i}"] for i in range(4)], json.loads(sys.argv[3]), Path(sys.argv[2]))
