@@ -37,7 +37,6 @@ def test_clip_keeps_every_critic_parameter_in_bounds(trainer):
         [np.asarray(k).ravel() for k in model.critic.kernels()])) >= 0.95 * 0.05))
 
 
-
 def test_compiled_metric_reset_and_results_match_the_trackers(trainer):
     """The model resets and reads its loss trackers in one compiled call each (Keras does it with
     eager ops per metric): same values, and a reset zeroes every tracker."""
@@ -50,6 +49,7 @@ def test_compiled_metric_reset_and_results_match_the_trackers(trainer):
     assert got == pytest.approx({"d_loss": 1.5, "penalty": 4.0, "g_loss": -0.5})
     model.reset_metrics()
     assert all(float(v) == 0.0 for m in model.metrics for v in m.variables)
+
 
 def test_clip_constraint_rejects_non_positive(tf_ready):
     from wgan_bench.methods.constraints import Clip
