@@ -7,7 +7,6 @@ cluster never writes tables concurrently.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -84,8 +83,9 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
     plans = plan(experiments, req)
     jobs = req.jobs or 1
     # Each worker (or Ray task) runs with `threads` TensorFlow threads; the manifest records its settings.
-    threads = req.cpus_per_run if req.executor == "ray" else max(1, (os.cpu_count() or 1) // jobs)
-    from .tf_setup import configure_tensorflow, tensorflow_settings
+    from .tf_setup import configure_tensorflow, tensorflow_settings, usable_cpus
+
+    threads = req.cpus_per_run if req.executor == "ray" else max(1, usable_cpus() // jobs)
 
     if req.executor == "local" and jobs == 1:
         tf_settings = configure_tensorflow(threads)

@@ -17,10 +17,18 @@ XLA_CACHE_ENV = "WGAN_BENCH_XLA_CACHE"
 KERAS_OPTIONAL_IMPORTS = ("sklearn", "matplotlib", "pandas")
 
 
+def usable_cpus() -> int:
+    """The cores this process may run on: fewer than the machine's under `taskset` or a cpuset
+    (a container, a batch scheduler), where one thread per machine core would oversubscribe."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def tensorflow_settings(threads: int | None = None) -> dict:
     """The settings `configure_tensorflow(threads)` applies (for the manifest), without importing
     TensorFlow: a driver whose runs train in other processes never needs it."""
-    threads = threads or os.cpu_count() or 1
+    threads = threads or usable_cpus()
     return {"intra_op_threads": threads,
             # Two inter-op threads let independent ops overlap in graphs that XLA does not
             # compile (conv nets: the real and fake critic passes and the penalty's branch):
