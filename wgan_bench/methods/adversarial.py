@@ -39,32 +39,28 @@ class AdversarialModel(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.penalty_tracker = keras.metrics.Mean(name="penalty")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self._compiled_metric_fns = None
+        # Keras resets and reads every metric with eager ops at each epoch (one record step here):
+        # ~2 ms per record step, as long as ~100 iterations of the 1-D nets. One compiled call each.
+        self._reset_metrics_fn = tf.function(self._reset_all_metrics, autograph=False)
+        self._metrics_result_fn = tf.function(self._all_metric_results, autograph=False)
 
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.penalty_tracker]
         return trackers + [self.g_loss_tracker] if self.train_generator else trackers
 
-    # Keras resets and reads every metric with eager ops at each epoch (one record step here):
-    # ~2 ms per record step, as long as ~100 iterations of the 1-D nets. One compiled call each.
     def reset_metrics(self):
-        self._metric_fns()[0]()
+        self._reset_metrics_fn()
 
     def get_metrics_result(self):
-        return self._metric_fns()[1]()
+        return self._metrics_result_fn()
 
-    def _metric_fns(self):
-        if self._compiled_metric_fns is None:
-            def reset():
-                for m in self.metrics:
-                    m.reset_state()
+    def _reset_all_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
 
-            def results():
-                return {m.name: m.result() for m in self.metrics}
-
-            self._compiled_metric_fns = (tf.function(reset, autograph=False), tf.function(results, autograph=False))
-        return self._compiled_metric_fns
+    def _all_metric_results(self):
+        return {m.name: m.result() for m in self.metrics}
 
     def compile(self, **kwargs):
         opt = self.cfg.optimizer
