@@ -54,7 +54,7 @@ class WGAN(keras.Model):
                 d_loss = d_cost + (self.gp_weight * self.gradient_penalty(batch_size, real, fake)
                                    if self.gp_weight else 0.0)
             grads = tape.gradient(d_loss, self.critic.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+            self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables, strict=True))
             if self.clip:
                 for w in self.critic.trainable_variables:
                     w.assign(tf.clip_by_value(w, -self.clip, self.clip))
@@ -62,7 +62,7 @@ class WGAN(keras.Model):
         with tf.GradientTape() as tape:
             g_loss = -tf.reduce_mean(self.critic(self.generator(z, training=True), training=True))
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables, strict=True))
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 

@@ -23,10 +23,11 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flops import executed_gflop
 from workloads import WORKLOADS
+
+HERE = Path(__file__).resolve().parent
 
 IMPLS = ("wgan-bench", "keras.io baseline")
 
@@ -185,7 +186,8 @@ def summarise(names, runs, rates) -> list[dict]:
             # forward matmul rate.
             impl_floor = floor or (executed and executed / rates[str(w.batch)]["other"])
             rows.append({"workload": n, "impl": impl, "ms_per_iter": 1e3 * t,
-                         "min_ms": 1e3 * min(x["s_per_iter"] for x in r), "max_ms": 1e3 * max(x["s_per_iter"] for x in r),
+                         "min_ms": 1e3 * min(x["s_per_iter"] for x in r),
+                         "max_ms": 1e3 * max(x["s_per_iter"] for x in r),
                          "startup_s": statistics.median(x["startup_s"] for x in r),
                          "peak_rss_mib": max(x["peak_rss_mib"] for x in r),
                          "speedup_vs_baseline": medians["keras.io baseline"] / t,

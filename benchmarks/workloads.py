@@ -8,6 +8,7 @@ Image workloads (conv nets) have no hand count.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 GP = {"method": {"name": "wgan_gp", "gp_weight": 10, "n_critic": 5},
@@ -44,7 +45,7 @@ class MLPWorkload:
 
     def dims(self, first: int, last: int) -> list[tuple[int, int]]:
         sizes = [first] + [self.width] * self.depth + [last]
-        return list(zip(sizes[:-1], sizes[1:]))
+        return list(itertools.pairwise(sizes))
 
     def needed_gflop(self) -> dict[str, float]:
         """Matmul GFLOP per generator iteration that the algorithm needs, per shape class."""

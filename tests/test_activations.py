@@ -29,12 +29,12 @@ def test_masked_relu_equals_relu_in_value_first_and_penalty_gradients(tf_ready):
     np.testing.assert_array_equal(out_r.numpy(), out_m.numpy())
     assert float(pen_m) == float(pen_r) and float(pen_r) > 0.01
     kernels = slice(0, None, 2)
-    for g_r, g_m in zip(grads_r[kernels], grads_m[kernels]):
+    for g_r, g_m in zip(grads_r[kernels], grads_m[kernels], strict=True):
         np.testing.assert_allclose(g_m.numpy(), g_r.numpy(), rtol=1e-6, atol=1e-9)
         assert np.abs(g_r.numpy()).max() > 0
     # Hidden biases reach the penalty only through the mask: tf.nn.relu builds that path and
     # returns exact zeros; masked_relu never builds it.
-    for g_r, g_m in zip(grads_r[1:-1:2], grads_m[1:-1:2]):
+    for g_r, g_m in zip(grads_r[1:-1:2], grads_m[1:-1:2], strict=True):
         assert g_m is None
         assert not np.any(g_r.numpy())
 

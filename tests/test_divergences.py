@@ -33,12 +33,13 @@ def test_tv_matches_table_and_direct_integral(mu, want):
 
 
 def test_js_against_direct_definition():
+    def kl(a, b, mu):
+        return integrate.quad(lambda x: a(x) * math.log(a(x) / b(x)) if a(x) > 0 else 0.0, -12, mu + 12, limit=200)[0]
+
     for mu in (0.5, 2.0, 5.0):
-        p, q = (lambda x: stats.norm.pdf(x)), (lambda x, m=mu: stats.norm.pdf(x, m))
-        m = lambda x: (p(x) + q(x)) / 2  # noqa: E731
-        kl = lambda a: integrate.quad(lambda x: a(x) * math.log(a(x) / m(x)) if a(x) > 0 else 0.0,  # noqa: E731
-                                      -12, mu + 12, limit=200)[0]
-        assert d.js(mu) == pytest.approx(0.5 * kl(p) + 0.5 * kl(q), rel=1e-7)
+        p, q = stats.norm(0).pdf, stats.norm(mu).pdf
+        m = lambda x, p=p, q=q: (p(x) + q(x)) / 2  # noqa: E731
+        assert d.js(mu) == pytest.approx(0.5 * kl(p, m, mu) + 0.5 * kl(q, m, mu), rel=1e-7)
 
 
 def test_js_gap_keeps_precision_far_out():

@@ -71,7 +71,8 @@ def test_malformed_yaml_is_one_line(tmp_path):
     path = _write(tmp_path, "name: tiny\nvariants: {a: [1, 2\n")
     with pytest.raises(UserError) as exc:
         load_experiment(path)
-    assert len(exc.value.problems) == 1 and "malformed YAML" in exc.value.problems[0] and "line" in exc.value.problems[0]
+    (only,) = exc.value.problems
+    assert "malformed YAML" in only and "line" in only
 
 
 def test_unknown_profile_and_set(tmp_path):

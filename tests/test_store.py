@@ -14,7 +14,8 @@ from wgan_bench.store.results import ResultStore, run_row
 def _result(run_id="a-s0", value=1.0, status="ok"):
     hist = [{"run_id": run_id, "variant": run_id[:-3], "seed": 0, "step": s, "metric": "m", "value": value + s,
              "layer": None} for s in (0, 10)]
-    hist.append({"run_id": run_id, "variant": run_id[:-3], "seed": 0, "step": 10, "metric": "g", "value": 3.0, "layer": 2})
+    hist.append({"run_id": run_id, "variant": run_id[:-3], "seed": 0, "step": 10, "metric": "g", "value": 3.0,
+                 "layer": 2})
     return RunResult(run_id, run_id[:-3], 0, status, 10, 1.5, hist, {"weights": {"final": np.arange(4.0)}})
 
 

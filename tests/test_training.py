@@ -76,7 +76,7 @@ def test_layer_gradient_norms_match_a_manual_tape(trainer, tf_ready):
         f_out, f_acts = model.critic.call_with_activations(fake)
         loss = tf.reduce_mean(f_out) - tf.reduce_mean(r_out)
     want = [np.sqrt(np.sum(tape.gradient(loss, ra) ** 2) + np.sum(tape.gradient(loss, fa) ** 2))
-            for ra, fa in zip(r_acts, f_acts)]
+            for ra, fa in zip(r_acts, f_acts, strict=True)]
     assert np.asarray(norms) == pytest.approx(want, rel=1e-4)
     assert len(want) == 3
 
@@ -169,8 +169,10 @@ def test_noise_generator_blurs_real_data_and_value_surface_metrics(trainer):
     cfg = RunConfig.model_validate(dict(
         dataset={"name": "8gaussians"}, generator={"kind": "noise", "std": 1.0},
         critic={"depth": 2, "width": 32}, method={"name": "wgan_gp", "gp_weight": 10, "n_critic": 1},
-        optimizer={"name": "adam", "learning_rate": 1e-3}, train={"steps": 200, "batch_size": 128, "train_generator": False},
-        record={"every": 100, "diagnostics": ["value_surface", "sample_quality"], "quality_samples": 2000, "w1_samples": 500}))
+        optimizer={"name": "adam", "learning_rate": 1e-3},
+        train={"steps": 200, "batch_size": 128, "train_generator": False},
+        record={"every": 100, "diagnostics": ["value_surface", "sample_quality"], "quality_samples": 2000,
+                "w1_samples": 500}))
     result = trainer.run(RunSpec("t", "quick", "surf", 0, cfg))
     assert result.status == "ok", result.error
     fake, real = result.artifacts["samples"]["fake"], result.artifacts["samples"]["real"]

@@ -36,12 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE")
     r.add_argument("--profile", default="quick", help="named scale profile (default: quick)")
     r.add_argument("--seeds", type=_seeds, help="comma-separated seeds, overriding the profile's")
-    r.add_argument("--variant", action="append", dest="variants", metavar="NAME", help="run only this variant (repeatable)")
+    r.add_argument("--variant", action="append", dest="variants", metavar="NAME",
+                   help="run only this variant (repeatable)")
     r.add_argument("--set", action="append", dest="overrides", default=[], metavar="PATH=VALUE",
                    help="override a config field for every run, e.g. train.steps=20 (repeatable)")
     r.add_argument("--results", default="results", metavar="DIR", help="result store root (default: results)")
     r.add_argument("--jobs", type=int, metavar="N",
-                   help="runs at once (default: 1 locally; with Ray all that fit, a local Ray gets N x cpus-per-run CPUs)")
+                   help="runs at once (default: 1 locally; with Ray all that fit, "
+                        "a local Ray gets N x cpus-per-run CPUs)")
     r.add_argument("--executor", default="local", choices=["local", "ray"],
                    help="local: this machine; ray: one Ray task per run, results stored by this process")
     r.add_argument("--ray-address", metavar="ADDR",

@@ -42,7 +42,7 @@ def parallel_lines(cfg, seed: int):
         a, b = _lines(theta, cfg.samples, rng)
         js, tv = histogram_js_tv(a, b)
         rows.append((theta, w1_samples(a, b), js, tv))
-    thetas, w, js, tv = map(np.array, zip(*rows))
+    thetas, w, js, tv = map(np.array, zip(*rows, strict=True))
     nonzero = thetas != 0
     curve_t = np.linspace(-1, 1, 41)
     curve = [(w1_samples(*_lines(t, cfg.samples // 2, rng)), histogram_js_tv(*_lines(t, cfg.samples // 2, rng))[0])

@@ -95,5 +95,6 @@ def _report(experiments, base_root, fresh_root, console) -> int:
                       "[green]ok[/green]" if r.ok else "[bold red]REGRESSION[/bold red]")
     console.print(table)
     bad = [r for r in rows if not r.ok]
-    console.print(f"[bold red]{len(bad)} regression(s)[/bold red]" if bad else "[bold green]no regressions[/bold green]")
+    console.print(f"[bold red]{len(bad)} regression(s)[/bold red]" if bad
+                  else "[bold green]no regressions[/bold green]")
     return 1 if bad else 0

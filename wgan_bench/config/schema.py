@@ -218,8 +218,9 @@ class RecordConfig(Strict):
     grad_batches: int = Field(20, ge=2, description="minibatches for the mean/std of theta_grads")
     quality_samples: int = Field(2500, ge=10, description="samples for sample_quality / value_surface")
     w1_samples: int = Field(1000, ge=10, description="samples per side for the exact W1 (POT)")
-    quality_every: int | None = Field(None, ge=1, description="sample_quality/value_surface/retrained_critic "
-                                                              "every N iterations (a multiple of every; default: every)")
+    quality_every: int | None = Field(None, ge=1,
+                                      description="sample_quality/value_surface/retrained_critic every N "
+                                                  "iterations (a multiple of every; default: every)")
     quality_at: list[int] | None = Field(None, description="or at these iterations only (multiples of every)")
     grid: GridConfig = GridConfig()
     retrain: RetrainConfig = RetrainConfig()
@@ -531,8 +532,9 @@ class ValueSurfaceFigure(FigureSpec):
 
 
 Figure = Annotated[
-    Union[SampleGridFigure, ImageGridFigure, ValueSurfaceFigure, LayerProfileFigure, WeightHistFigure, MetricCurveFigure, CriticCurveFigure, ThetaGradFigure,
-          DivergenceFigure, TransportPlanFigure, LineCurvesFigure], Field(discriminator="kind")
+    Union[SampleGridFigure, ImageGridFigure, ValueSurfaceFigure, LayerProfileFigure, WeightHistFigure,
+          MetricCurveFigure, CriticCurveFigure, ThetaGradFigure, DivergenceFigure, TransportPlanFigure,
+          LineCurvesFigure], Field(discriminator="kind")
 ]
 
 

@@ -172,7 +172,8 @@ def frechet_distance(act1: np.ndarray, act2: np.ndarray) -> float:
     from ..compat import tfgan
 
     cm = tfgan.classifier_metrics()
-    return float(cm.frechet_classifier_distance_from_activations(np.asarray(act1, np.float64), np.asarray(act2, np.float64)))
+    return float(cm.frechet_classifier_distance_from_activations(np.asarray(act1, np.float64),
+                                                                 np.asarray(act2, np.float64)))
 
 
 def kernel_distance(act1: np.ndarray, act2: np.ndarray, max_block_size: int = 1024) -> float:

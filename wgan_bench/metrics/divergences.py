@@ -9,6 +9,7 @@ TV = 2Φ(mu/2) − 1, and W1 from the quantile formula ∫|F_P⁻¹(u) − F_Q�
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -24,7 +25,7 @@ def _expect_p(g, mu: float) -> float:
     lo, hi = min(pts[0], mu / 2 - 12), max(pts[-1], mu / 2 + 12)
     total = 0.0
     edges = [lo, *[p for p in pts if lo < p < hi], hi]
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         total += integrate.quad(f, a, b, limit=200, epsabs=0.0, epsrel=1e-12)[0]
     return total
 

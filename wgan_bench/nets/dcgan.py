@@ -105,7 +105,8 @@ class DCGANCritic(Stack):
                  constraint=None, kernel_initializer="he_uniform", **kwargs):
         if norm not in ("none", "batch", "layer"):
             raise ValueError(f"norm must be none, batch or layer, got {norm!r}")
-        clip = {"kernel_constraint": constraint, "bias_constraint": constraint, "kernel_initializer": kernel_initializer}
+        clip = {"kernel_constraint": constraint, "bias_constraint": constraint,
+                "kernel_initializer": kernel_initializer}
         blocks, block_ends = [], []
         for i in range(n_resolutions(size)):
             normed = i > 0 and norm != "none"

@@ -110,15 +110,17 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     for table in spec.report.tables:
         lines += _summary_table(table, runs, history)
     status_counts = runs["status"].value_counts().to_dict() if len(runs) else {}
+    median_wall = fmt_number(float(np.median(runs["wall_s"]))) if len(runs) else "—"
     lines += ["### Runs", "", f"{len(runs)} runs: " + ", ".join(f"{n} {s}" for s, n in status_counts.items())
-              + f"; median wall time {fmt_number(float(np.median(runs['wall_s']))) if len(runs) else '—'} s per run.", ""]
+              + f"; median wall time {median_wall} s per run.", ""]
     if spec.deviations:
         lines += ["### Declared deviations from the paper", ""] + [f"- {d}" for d in spec.deviations] + [""]
     if manifest:
         v = manifest.get("versions", {})
         lines += ["### Provenance", "",
                   f"- command: `{manifest.get('command', '?')}`; finished {manifest.get('finished', '?')}",
-                  f"- device: {manifest.get('device', '?')}; platform: {manifest.get('platform', {}).get('system', '?')}",
+                  f"- device: {manifest.get('device', '?')}; "
+                  f"platform: {manifest.get('platform', {}).get('system', '?')}",
                   "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
                   f"- git commit: `{manifest.get('git_commit', '?')}`; experiment file sha256 "
                   f"`{manifest.get('experiment_sha256', '?')[:12]}`", ""]

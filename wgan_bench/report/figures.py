@@ -38,7 +38,7 @@ def layer_profile(spec, store):
     df = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     palette = sns.color_palette("deep", n_colors=df["variant"].nunique())
-    for colour, variant in zip(palette, [v for v in _variant_order(runs) if v in set(df["variant"])]):
+    for colour, variant in zip(palette, [v for v in _variant_order(runs) if v in set(df["variant"])], strict=False):
         d = df[df["variant"] == variant].groupby("layer")["log10"]
         med, lo, hi = d.median(), d.min(), d.max()
         ax.plot(med.index, med.values, marker="o", ms=4, color=colour, label=variant)
@@ -66,7 +66,7 @@ def weight_hist(spec, store):
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
-    for ax, (run_id, arrays, clip) in zip(axes[0], panels):
+    for ax, (run_id, arrays, clip) in zip(axes[0], panels, strict=True):
         final = arrays["final"]
         # a few first-layer / output weights are large under GP: scale to the bulk, not the extremes
         lim = max(float(np.quantile(np.abs(final), 0.999)) * 1.2, (clip or 0) * 1.15)
@@ -109,7 +109,7 @@ def metric_curve(spec, store):
         return None
     fig, ax = plt.subplots(figsize=(7, 4))
     palette = sns.color_palette("deep", n_colors=h["variant"].nunique())
-    for colour, variant in zip(palette, [v for v in _variant_order(runs) if v in set(h["variant"])]):
+    for colour, variant in zip(palette, [v for v in _variant_order(runs) if v in set(h["variant"])], strict=False):
         g = h[h["variant"] == variant].groupby("step")["value"]
         med = g.median()
         label = variant
@@ -142,7 +142,7 @@ def critic_curve(spec, store):
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     palette = sns.color_palette("deep", n_colors=len(variants))
     drawn = False
-    for colour, variant in zip(palette, variants):
+    for colour, variant in zip(palette, variants, strict=True):
         run = _first_ok_run(runs, variant)
         grid = store.artifact(run["run_id"], "grid") if run is not None else None
         if grid is None:
@@ -183,7 +183,7 @@ def theta_grad_curves(spec, store):
         return None
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     palette = sns.color_palette("deep", n_colors=len(THETA_METRICS))
-    for colour, (metric, label) in zip(palette, THETA_METRICS.items()):
+    for colour, (metric, label) in zip(palette, THETA_METRICS.items(), strict=True):
         mean = h[h["metric"] == metric].groupby("step")["value"].mean()
         if not len(mean):
             continue
@@ -211,9 +211,10 @@ def divergence_curves(spec, store):
         return None
     mu, pos = a["mu"], a["mu"] > 0
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    pal = sns.color_palette("deep")
+    pal = sns.color_palette("deep", n_colors=4)
     styles = ("-", "-", "--", "-")
-    for (key, label), colour, ls in zip((("kl", "KL"), ("js", "JS"), ("tv", "TV"), ("w1", "W1")), pal, styles):
+    for (key, label), colour, ls in zip((("kl", "KL"), ("js", "JS"), ("tv", "TV"), ("w1", "W1")), pal, styles,
+                                        strict=True):
         left.plot(mu[pos], a[key][pos], label=label, color=colour, lw=2, ls=ls)
     left.axhline(np.log(2), ls=":", color="0.4", lw=1)
     left.set_yscale("log")
@@ -222,7 +223,7 @@ def divergence_curves(spec, store):
     left.set_title("value (dotted: log 2)")
     left.legend(fontsize=8)
     for (key, label), colour, ls in zip((("dkl", "dKL/dμ"), ("djs", "dJS/dμ"), ("dtv", "dTV/dμ"), ("dw1", "dW1/dμ")),
-                                        pal, styles):
+                                        pal, styles, strict=True):
         y = np.abs(a[key])
         keep = (y > 0) & pos
         right.plot(mu[keep], y[keep], label=label, color=colour, lw=2, ls=ls)
@@ -257,7 +258,7 @@ def line_curves(spec, store):
     if a is None:
         return None
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    pal = sns.color_palette("deep")
+    pal = sns.color_palette("deep", n_colors=4)
     ax.plot(a["curve_theta"], a["curve_w"], color=pal[0], lw=2, label="W (exact OT on samples)")
     ax.plot(a["curve_theta"], a["curve_js"], color=pal[1], lw=2, label="JS (histograms)")
     ax.scatter(a["theta"], a["w"], color=pal[0], zorder=3, s=18)
@@ -308,7 +309,7 @@ def sample_grid(spec, store):
     if not panels:
         return None
     fig, axes = _panels(len(panels), 3)
-    for ax, (run, arrays) in zip(axes, panels):
+    for ax, (run, arrays) in zip(axes, panels, strict=False):  # axes: whole rows
         centres, _ = MODES.get(run["config.dataset.name"], (None, None))
         ax.scatter(arrays["real"][:, 0], arrays["real"][:, 1], s=2, color="0.75", alpha=0.5)
         ax.scatter(arrays["fake"][:, 0], arrays["fake"][:, 1], s=2, color=sns.color_palette("deep")[0], alpha=0.5)
@@ -341,7 +342,7 @@ def image_grid(spec, store):
     if not panels:
         return None
     fig, axes = _panels(len(panels), spec.columns)
-    for ax, (run, arrays) in zip(axes, panels):
+    for ax, (run, arrays) in zip(axes, panels, strict=False):  # axes: whole rows
         mosaic = _mosaic(arrays["fake"])
         ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
         _label_panel(ax, run)
@@ -356,7 +357,7 @@ def value_surfaces(spec, store):
         return None
     fig, axes = _panels(len(panels), spec.columns)
     axis = np.linspace(-GRID_LIM, GRID_LIM, panels[0][1]["values"].shape[0])
-    for ax, (run, arrays) in zip(axes, panels):
+    for ax, (run, arrays) in zip(axes, panels, strict=False):  # axes: whole rows
         ax.contourf(axis, axis, arrays["values"], levels=20, cmap="viridis")
         ax.scatter(arrays["real"][:, 0], arrays["real"][:, 1], s=1, color="orange", alpha=0.6)
         ax.set_aspect("equal")
@@ -364,6 +365,7 @@ def value_surfaces(spec, store):
     return _finish(fig, spec.title or "critic value surfaces")
 
 
-FIGURES = {"sample_grid": sample_grid, "image_grid": image_grid, "value_surfaces": value_surfaces, "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
+FIGURES = {"sample_grid": sample_grid, "image_grid": image_grid, "value_surfaces": value_surfaces,
+           "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
            "critic_curve": critic_curve, "theta_grad_curves": theta_grad_curves,
            "divergence_curves": divergence_curves, "transport_plan": transport_plan, "line_curves": line_curves}
