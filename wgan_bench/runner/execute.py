@@ -82,9 +82,9 @@ def store_result(store: ResultStore, spec: RunSpec, result) -> None:
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
     plans = plan(experiments, req)
     jobs = req.jobs or 1
-    # Each worker (or Ray task) runs with `threads` TensorFlow threads; the manifest records its settings.
     from .tf_setup import configure_tensorflow, tensorflow_settings, usable_cpus
 
+    # Each worker (or Ray task) runs with `threads` TensorFlow threads; the manifest records its settings.
     threads = req.cpus_per_run if req.executor == "ray" else max(1, usable_cpus() // jobs)
 
     if req.executor == "local" and jobs == 1:
