@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from wgan_bench.runner.result import RunResult
-from wgan_bench.store import results as store_mod
+from wgan_bench.store import atomic as store_mod_atomic
 from wgan_bench.store.results import ResultStore, run_row
 
 
@@ -25,47 +25,110 @@ def test_run_row_has_final_values_and_flat_config():
     assert row["config.method.clip"] == 0.01 and row["config.record.diagnostics"] == "a,b"
 
 
+def _store(store, run_id, value=1.0, artifacts=None):
+    res = _result(run_id, value)
+    store.add_run(run_row(res, {}), res.history, artifacts or {})
+
+
 def test_add_run_replaces_same_run_and_keeps_others(tmp_path):
     store = ResultStore(tmp_path, "exp", "quick")
-    store.add_run(run_row(_result("a-s0", 1.0), {}), _result("a-s0", 1.0).history, _result().artifacts)
-    store.add_run(run_row(_result("b-s0", 5.0), {}), _result("b-s0", 5.0).history, {})
-    store.add_run(run_row(_result("a-s0", 2.0), {}), _result("a-s0", 2.0).history, {})
+    _store(store, "a-s0", 1.0, _result().artifacts)
+    _store(store, "b-s0", 5.0)
+    _store(store, "a-s0", 2.0)
+    pending = store.runs()  # readers see pending runs before they are consolidated
+    assert sorted(pending["run_id"]) == ["a-s0", "b-s0"] and not store.runs_path.exists()
+    store.consolidate()
     runs, hist = store.runs(), store.history()
-    assert sorted(runs["run_id"]) == ["a-s0", "b-s0"]
+    assert runs["run_id"].tolist() == ["a-s0", "b-s0"]
     assert runs.set_index("run_id").loc["a-s0", "m"] == 12.0
     assert len(hist) == 6 and hist["layer"].dtype == "Int64"
+    assert hist["run_id"].tolist() == ["a-s0"] * 3 + ["b-s0"] * 3
     assert set(runs["status"]) == {"ok"}
     assert np.array_equal(store.artifact("a-s0", "weights")["final"], np.arange(4.0))
-    assert not list(tmp_path.rglob(".tmp-*"))
+    assert not list(tmp_path.rglob(".tmp-*")) and not list(store.pending_dir.iterdir())
 
 
-def test_interrupted_write_leaves_old_table_intact(tmp_path, monkeypatch):
+def test_files_get_the_umask_permissions_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store = ResultStore(tmp_path, "exp", "quick")
+        _store(store, "a-s0")
+        store.consolidate()
+    finally:
+        os.umask(old)
+    expected = 0o666 & ~old
+    for path in (store.runs_path, store.history_path, store.dir / "tables.json"):
+        assert path.stat().st_mode & 0o777 == expected, path
+
+
+def test_storing_a_run_does_not_rewrite_the_combined_tables(tmp_path):
     store = ResultStore(tmp_path, "exp", "quick")
-    store.add_run(run_row(_result("a-s0"), {}), _result("a-s0").history, {})
+    _store(store, "a-s0")
+    store.consolidate()
+    before = store.history_path.stat().st_mtime_ns, store.runs_path.stat().st_mtime_ns
+    for i in range(5):
+        _store(store, f"r{i}-s0")
+    assert (store.history_path.stat().st_mtime_ns, store.runs_path.stat().st_mtime_ns) == before
+    assert len(list(store.pending_dir.iterdir())) == 5
+    store.consolidate()
+    assert len(store.runs()) == 6
+
+
+def test_interrupted_consolidation_loses_nothing(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path, "exp", "quick")
+    _store(store, "a-s0")
+    store.consolidate()
     before_runs, before_hist = store.runs_path.read_bytes(), store.history_path.read_bytes()
+    _store(store, "b-s0")
+    real_replace, calls = os.replace, []
 
-    def crash(*args, **kwargs):
-        raise KeyboardInterrupt  # Ctrl-C between writing the temp file and renaming it
+    def crash(src, dst):
+        calls.append(dst)
+        if str(dst).endswith("history.csv"):  # after the index, before the tables
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
 
-    monkeypatch.setattr(store_mod.os, "replace", crash)
+    monkeypatch.setattr(store_mod_atomic.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        store.add_run(run_row(_result("b-s0"), {}), _result("b-s0").history, {})
+        store.consolidate()
     monkeypatch.undo()
-    assert store.runs_path.read_bytes() == before_runs
-    assert store.history_path.read_bytes() == before_hist
+    assert store.runs_path.read_bytes() == before_runs and store.history_path.read_bytes() == before_hist
+    assert sorted(store.runs()["run_id"]) == ["a-s0", "b-s0"]  # the old tables still verify; b is pending
+    store.consolidate()
+    assert sorted(ResultStore(tmp_path, "exp", "quick").runs()["run_id"]) == ["a-s0", "b-s0"]
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_disk_full_is_a_clear_error_and_the_store_stays_as_it_was(tmp_path, monkeypatch):
+    import errno
+
+    store = ResultStore(tmp_path, "exp", "quick")
+    _store(store, "a-s0")
+    store.consolidate()
+    snapshot = {p: p.read_bytes() for p in store.dir.rglob("*") if p.is_file()}
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_mod_atomic.os, "fsync", full)
+    with pytest.raises(store_mod_atomic.StoreWriteError) as err:
+        _store(store, "b-s0")
+    monkeypatch.undo()
+    assert "cannot write: No space left on device" in str(err.value) and "intact" in str(err.value)
+    assert {p: p.read_bytes() for p in store.dir.rglob("*") if p.is_file()} == snapshot
+    assert store.runs()["run_id"].tolist() == ["a-s0"]
 
 
 def test_failed_write_midway_cleans_temp(tmp_path, monkeypatch):
     path = tmp_path / "t.csv"
-    store_mod.atomic_write_csv(path, pd.DataFrame({"a": [1]}))
+    store_mod_atomic.atomic_write_csv(path, pd.DataFrame({"a": [1]}))
 
     def boom(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store_mod.os, "fsync", boom)
-    with pytest.raises(OSError):
-        store_mod.atomic_write_csv(path, pd.DataFrame({"a": [2]}))
+    monkeypatch.setattr(store_mod_atomic.os, "fsync", boom)
+    with pytest.raises(store_mod_atomic.StoreWriteError):
+        store_mod_atomic.atomic_write_csv(path, pd.DataFrame({"a": [2]}))
     assert pd.read_csv(path)["a"].tolist() == [1]
     assert os.listdir(tmp_path) == ["t.csv"]
 

@@ -12,7 +12,8 @@ from ..claims.select import aggregate, finished_history, per_seed
 from ..claims.table import fmt_number, fmt_pair
 from ..config.loader import discover
 from ..errors import UserError, problem
-from ..store.results import ResultStore, atomic_write_bytes, require_results, stored_profiles, writable_folder
+from ..store.atomic import atomic_write_bytes
+from ..store.results import ResultStore, require_results, stored_profiles, writable_folder
 from .figures import FIGURES
 
 PROFILE_PREFERENCE = ("paper", "quick", "ci")

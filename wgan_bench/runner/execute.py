@@ -14,6 +14,7 @@ from pathlib import Path
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
+from ..store.integrity import StoreDamaged
 from ..store.results import FINISHED, ResultStore, run_row, writable_folder
 from .progress import RunProgress
 from .provenance import config_hash, git_commit, manifest, manifest_device, now
@@ -62,10 +63,21 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
     return resolved
 
 
-def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool) -> list[RunSpec]:
+def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool, console=None) -> list[RunSpec]:
+    """The runs still to do. A damaged store stops here (StoreDamaged) before any training, unless
+    --force, which moves its tables aside and starts the profile afresh."""
+    try:
+        stored = store.runs()
+    except StoreDamaged:
+        if not force:
+            raise
+        moved = store.quarantine()
+        if console is not None:
+            console.print(f"[yellow]{store.dir}: damaged tables moved aside ({', '.join(p.name for p in moved)}); "
+                          "--force reruns every run of this profile[/yellow]")
+        return runs
     if force:
         return runs
-    stored = store.runs()
     if not len(stored) or "config_hash" not in stored:
         return runs
     done = {(r.run_id, r.config_hash) for r in stored.itertuples() if r.status in FINISHED}
@@ -96,7 +108,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
         commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
         for exp, runs in plans:
             store = ResultStore(req.results, exp.name, req.profile)
-            todo = pending_runs(store, runs, req.force)
+            todo = pending_runs(store, runs, req.force, console)
             started = now()
             skipped = len(runs) - len(todo)
             if console is not None and skipped:
@@ -111,6 +123,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
                     progress.finish(spec, result)
                     if result.status == "failed":
                         failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
+            store.consolidate()
             claims = evaluate_claims(exp.spec, store.runs(), store.history())
             store.write_claims(outcomes_frame(claims))
             trained_on = manifest_device(devices, store.manifest().get("device") if skipped else None)

@@ -1,56 +1,32 @@
 """The result store (DESIGN §4): results/<experiment>/<profile>/{runs,history,claims}.csv, manifest.json.
 
-Every write goes to a temporary file in the same folder and is renamed into place, so a
-crash or Ctrl-C never leaves a half-written table, and runs already stored are never lost.
-No TensorFlow here.
+Storing a run writes one file of its own (`.pending/`, atomically), so concurrent writers — two
+terminals, or nodes sharing a file system — never lose or duplicate a run, and storing costs time
+in proportion to the run. `consolidate` folds pending runs into the combined tables under an
+exclusive lock, once per sweep; readers see the combined tables plus whatever is pending.
+Every table is checked against `tables.json` when read (see `integrity`). No TensorFlow here.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import UserError, problem
+from .atomic import atomic_write_bytes, atomic_write_json, atomic_write_npz, csv_bytes, json_bytes
+from .integrity import INDEX, damaged, next_index, read_index, read_table
+from .lock import locked
 
 RUN_COLUMNS = ["run_id", "variant", "seed", "status", "steps", "wall_s"]
 HISTORY_COLUMNS = ["run_id", "variant", "seed", "step", "metric", "value", "layer"]
 FINISHED = ("ok", "diverged")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_csv(path: Path, df: pd.DataFrame) -> None:
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n")  # repr floats: exact round trip
-    atomic_write_bytes(path, buf.getvalue().encode())
-
-
-def atomic_write_json(path: Path, obj) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
-
-
-def atomic_write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+PENDING = ".pending"
 
 
 def flatten(d: dict, prefix: str = "") -> dict:
@@ -73,6 +49,7 @@ class ResultStore:
         self.root = Path(root)
         self.dir = self.root / experiment / profile
         self.experiment, self.profile = experiment, profile
+        self._cache: tuple | None = None
 
     # ---- paths
     @property
@@ -91,28 +68,49 @@ class ResultStore:
     def manifest_path(self) -> Path:
         return self.dir / "manifest.json"
 
+    @property
+    def pending_dir(self) -> Path:
+        return self.dir / PENDING
+
+    @property
+    def _lock_path(self) -> Path:
+        return self.dir / ".lock"
+
     def artifact_path(self, run_id: str, name: str) -> Path:
         return self.dir / "artifacts" / run_id / f"{name}.npz"
 
     def exists(self) -> bool:
-        return self.runs_path.is_file()
+        return self.runs_path.is_file() or bool(self._pending())
 
     # ---- reading
+    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(runs, history): the combined tables, verified, with pending runs laid over them."""
+        key = self._signature()
+        if self._cache is None or self._cache[0] != key:
+            with locked(self._lock_path, exclusive=False):
+                runs, history = self._read_tables()
+                runs, history, _ = _overlay(runs, history, self._pending())
+            self._cache = (key, runs, history)
+        return self._cache[1].copy(), self._cache[2].copy()
+
     def runs(self) -> pd.DataFrame:
-        if not self.runs_path.is_file():
-            return pd.DataFrame(columns=RUN_COLUMNS)
-        return pd.read_csv(self.runs_path)
+        return self.load()[0]
 
     def history(self) -> pd.DataFrame:
-        if not self.history_path.is_file():
-            return pd.DataFrame(columns=HISTORY_COLUMNS)
-        return pd.read_csv(self.history_path, dtype={"layer": "Int64"})
+        return self.load()[1]
 
     def claims(self) -> pd.DataFrame:
-        return pd.read_csv(self.claims_path) if self.claims_path.is_file() else pd.DataFrame()
+        if not self.claims_path.is_file():
+            return pd.DataFrame()
+        return read_table(self.claims_path, read_index(self.dir), ["claim_id", "status"])
 
     def manifest(self) -> dict:
-        return json.loads(self.manifest_path.read_text()) if self.manifest_path.is_file() else {}
+        if not self.manifest_path.is_file():
+            return {}
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise damaged(self.manifest_path, f"not valid JSON ({exc})") from None
 
     def artifact(self, run_id: str, name: str) -> dict[str, np.ndarray] | None:
         path = self.artifact_path(run_id, name)
@@ -121,29 +119,124 @@ class ResultStore:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
 
+    def _signature(self) -> tuple:
+        files = [self.runs_path, self.history_path, self.dir / INDEX]
+        stats = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None for p in files)
+        return stats, tuple(p.name for p in self._pending())
+
+    def _pending(self) -> list[Path]:
+        """Pending run files, oldest first (names start with a nanosecond time stamp)."""
+        if not self.pending_dir.is_dir():
+            return []
+        return sorted(p for p in self.pending_dir.iterdir() if p.suffix == ".json")
+
+    def _read_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        index = read_index(self.dir)
+        if not self.runs_path.is_file():
+            if self.history_path.is_file():
+                raise damaged(self.runs_path, "missing while history.csv exists")
+            return pd.DataFrame(columns=RUN_COLUMNS), pd.DataFrame(columns=HISTORY_COLUMNS)
+        runs = read_table(self.runs_path, index, RUN_COLUMNS, numeric=("seed",))
+        if self.history_path.is_file():
+            history = read_table(self.history_path, index, HISTORY_COLUMNS, numeric=("seed", "step", "value"),
+                                 dtype={"layer": "Int64"})
+        else:
+            history = pd.DataFrame(columns=HISTORY_COLUMNS)
+        finished = set(runs.loc[runs["status"].isin(FINISHED), "run_id"])
+        without = sorted(finished - set(history["run_id"]))
+        if without:
+            shown = ", ".join(without[:5]) + (f" and {len(without) - 5} more" if len(without) > 5 else "")
+            raise damaged(self.history_path, f"runs.csv lists finished run(s) with no rows here: {shown}")
+        return runs, history
+
     # ---- writing
     def add_run(self, row: dict, history: list[dict], artifacts: dict[str, dict[str, np.ndarray]]) -> None:
-        """Store one finished run, replacing any earlier row of the same run_id."""
-        run_id = row["run_id"]
+        """Store one finished run (artifacts, then its own pending file); it replaces any earlier row of
+        the same run_id when the store is consolidated."""
         for name, arrays in artifacts.items():
-            atomic_write_npz(self.artifact_path(run_id, name), arrays)
-        hist = self.history()
-        new_hist = pd.DataFrame(history, columns=HISTORY_COLUMNS)
-        hist = pd.concat([hist[hist["run_id"] != run_id], new_hist], ignore_index=True) if len(hist) else new_hist
-        hist["layer"] = hist["layer"].astype("Int64")
-        runs = self.runs()
-        runs = runs[runs["run_id"] != run_id] if len(runs) else runs
-        runs = pd.concat([runs, pd.DataFrame([row])], ignore_index=True) if len(runs) else pd.DataFrame([row])
-        # history first: a runs.csv row is only ever present when its history is complete
-        atomic_write_csv(self.history_path, hist.sort_values(["run_id", "step", "metric", "layer"],
-                                                             kind="stable"))
-        atomic_write_csv(self.runs_path, runs.sort_values("run_id", kind="stable"))
+            atomic_write_npz(self.artifact_path(row["run_id"], name), arrays)
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}-{row['run_id']}.json"
+        atomic_write_bytes(self.pending_dir / name, json_bytes({"run": row, "history": history}))
+
+    def consolidate(self) -> None:
+        """Fold pending runs into runs.csv and history.csv (exclusive lock; the index first, then
+        history, then runs, then the pending files go: a crash anywhere loses nothing)."""
+        with locked(self._lock_path, exclusive=True):
+            pending = self._pending()
+            if not pending:
+                self._seal_legacy()
+                return
+            runs, history = self._read_tables()
+            runs, history, merged = _overlay(runs, history, pending)
+            history = history.sort_values(["run_id", "step", "metric", "layer"], kind="stable")
+            runs = runs.sort_values("run_id", kind="stable")
+            tables = {self.history_path.name: (csv_bytes(history), len(history)),
+                      self.runs_path.name: (csv_bytes(runs), len(runs))}
+            atomic_write_json(self.dir / INDEX, next_index(read_index(self.dir), tables))
+            for name, (data, _) in tables.items():
+                atomic_write_bytes(self.dir / name, data)
+            for path in merged:
+                path.unlink(missing_ok=True)
+
+    def _seal_legacy(self) -> None:
+        """Index a store written before tables were indexed, once its structure checks out."""
+        if read_index(self.dir) is not None or not self.runs_path.is_file():
+            return
+        runs, history = self._read_tables()
+        tables = {p.name: (p.read_bytes(), n) for p, n in ((self.runs_path, len(runs)),
+                                                           (self.history_path, len(history))) if p.is_file()}
+        if self.claims_path.is_file():
+            tables[self.claims_path.name] = (self.claims_path.read_bytes(), len(pd.read_csv(self.claims_path)))
+        atomic_write_json(self.dir / INDEX, next_index(None, tables))
+
+    def quarantine(self) -> list[Path]:
+        """Move damaged combined tables aside (`*.damaged`) so a --force rerun can start afresh;
+        returns the new paths."""
+        moved = []
+        with locked(self._lock_path, exclusive=True):
+            for path in (self.runs_path, self.history_path, self.claims_path, self.dir / INDEX):
+                if path.is_file():
+                    target = path.with_name(path.name + ".damaged")
+                    os.replace(path, target)
+                    moved.append(target)
+        self._cache = None
+        return moved
 
     def write_claims(self, df: pd.DataFrame) -> None:
-        atomic_write_csv(self.claims_path, df)
+        data = csv_bytes(df)
+        with locked(self._lock_path, exclusive=True):
+            atomic_write_json(self.dir / INDEX, next_index(read_index(self.dir), {self.claims_path.name:
+                                                                                  (data, len(df))}))
+            atomic_write_bytes(self.claims_path, data)
 
     def write_manifest(self, manifest: dict) -> None:
         atomic_write_json(self.manifest_path, manifest)
+
+
+def _overlay(runs: pd.DataFrame, history: pd.DataFrame, pending: list[Path]):
+    """Lay pending run files over the tables: the newest file of a run_id replaces its rows.
+    Returns (runs, history, the pending files read)."""
+    latest: dict[str, dict] = {}
+    read = []
+    for path in pending:
+        try:
+            record = json.loads(path.read_text())
+        except FileNotFoundError:
+            continue  # consolidated by another process meanwhile: its rows are in the tables now
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise damaged(path, f"unreadable pending run ({exc})") from None
+        latest[record["run"]["run_id"]] = record
+        read.append(path)
+    if not latest:
+        return runs, history, read
+    new_runs = pd.DataFrame([r["run"] for r in latest.values()])
+    new_hist = pd.DataFrame([h for r in latest.values() for h in r["history"]], columns=HISTORY_COLUMNS)
+    keep_runs = runs[~runs["run_id"].isin(latest)]
+    keep_hist = history[~history["run_id"].isin(latest)]
+    runs = pd.concat([keep_runs, new_runs], ignore_index=True) if len(keep_runs) else new_runs
+    history = pd.concat([keep_hist, new_hist], ignore_index=True) if len(keep_hist) else new_hist
+    history["layer"] = history["layer"].astype("Int64")
+    return runs, history, read
 
 
 def run_row(result, config: dict) -> dict:
@@ -186,4 +279,6 @@ def writable_folder(path: str | Path, flag: str) -> Path:
 
 def stored_profiles(root: Path, experiment: str) -> list[str]:
     base = root / experiment
-    return sorted(p.name for p in base.iterdir() if (p / "runs.csv").is_file()) if base.is_dir() else []
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if ResultStore(root, experiment, p.name).exists())
