@@ -1,4 +1,4 @@
-"""`wgan-bench` command line (DESIGN §2): list, validate, run, report, check.
+"""`wgan-bench` command line (DESIGN §2): list, validate, run, report, check, calibrate.
 
 Exit codes: 0 success; 1 a run crashed, a regression, or a failed check; 2 bad input.
 User errors print one line per problem (file: field: message) and no traceback unless --debug.
@@ -64,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fresh results to check (default: run each experiment's ci/quick profile into a temp folder)")
     c.add_argument("--baseline", default="results", metavar="DIR")
     c.add_argument("--experiment", action="append", dest="experiments", metavar="NAME")
+
+    cal = sub.add_parser("calibrate", help="measure the seed-to-seed spread that sizes check's gate")
+    cal.add_argument("--seeds", type=_seeds, default=[1, 2, 3, 4, 5],
+                     help="extra seeds to run the check profile with (default: 1,2,3,4,5)")
+    cal.add_argument("--baseline", default="results", metavar="DIR",
+                     help="baselines to calibrate; seed_spread.csv is written beside them")
+    cal.add_argument("--results", default=None, metavar="DIR",
+                     help="keep the extra runs here (resumable; default: a temp folder)")
+    cal.add_argument("--jobs", type=int, metavar="N", help="runs at once (default: 1)")
+    cal.add_argument("--experiment", action="append", dest="experiments", metavar="NAME")
     return p
 
 
@@ -147,7 +157,15 @@ def cmd_check(args, console) -> int:
                      experiments_dir=EXPERIMENTS_DIR)
 
 
-COMMANDS = {"list": cmd_list, "validate": cmd_validate, "run": cmd_run, "report": cmd_report, "check": cmd_check}
+def cmd_calibrate(args, console) -> int:
+    from .claims.regression import run_calibrate
+
+    return run_calibrate(_experiment_files(args.experiments), args.seeds, args.baseline, args.results, args.jobs,
+                         console, experiments_dir=EXPERIMENTS_DIR)
+
+
+COMMANDS = {"list": cmd_list, "validate": cmd_validate, "run": cmd_run, "report": cmd_report, "check": cmd_check,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:

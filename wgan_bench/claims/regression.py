@@ -1,14 +1,20 @@
-"""`wgan-bench check`: fresh results against committed baselines (DESIGN §2).
+"""`wgan-bench check`: fresh results against committed baselines (DESIGN §2), and
+`wgan-bench calibrate`: the seed-to-seed spread that sizes the gate (see `spread`).
 
-A regression is a claim that passes in the baseline but not in the fresh results, or a
-metric listed under `regression:` that moved by more than atol + rtol·|baseline|.
+A regression is a metric listed under `regression:` that moved by more than
+atol + rtol·|baseline|, or a claim that passes in the baseline but not in the fresh results:
+for a claim the calibration found `fragile` (it fails on some seeds at this scale), only when
+its fresh value also leaves the band the seeds spanned.
 """
 
 from __future__ import annotations
 
 import math
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
+
+import pandas as pd
 
 from rich.markup import escape
 from rich.table import Table
@@ -18,6 +24,7 @@ from ..errors import UserError, problem
 from ..store.results import ResultStore, require_results
 from .engine import PASS, evaluate_claims
 from .select import aggregate, finished_history, per_seed
+from .spread import BAND_SD, SPREAD_FILE, seed_spread, within_band
 from .table import fmt_number
 
 
@@ -37,13 +44,14 @@ def check_profile(exp) -> str:
 
 def compare(exp, baseline: ResultStore, fresh: ResultStore) -> list[Row]:
     spec, rows = exp.spec, []
+    spread = _spread_rows(baseline)
     base_claims = {o.claim_id: o for o in evaluate_claims(spec, baseline.runs(), baseline.history())}
     for o in evaluate_claims(spec, fresh.runs(), fresh.history()):
         b = base_claims.get(o.claim_id)
         was = b.status if b else "—"
-        ok = not (was == PASS and o.status != PASS)
+        ok, allowed = _claim_verdict(was, o, spread.get(("claim", o.claim_id)))
         rows.append(Row(spec.name, f"claim {o.claim_id}", f"{was} {fmt_number(b.measured) if b else ''}",
-                        f"{o.status} {fmt_number(o.measured)}", "must stay PASS" if was == PASS else "—", ok))
+                        f"{o.status} {fmt_number(o.measured)}", allowed, ok))
     bh = finished_history(baseline.runs(), baseline.history())
     fh = finished_history(fresh.runs(), fresh.history())
     for reg in spec.regression:
@@ -51,9 +59,28 @@ def compare(exp, baseline: ResultStore, fresh: ResultStore) -> list[Row]:
         fv = aggregate(per_seed(fh, reg.variant, reg), reg.aggregate)
         tol = reg.atol + reg.rtol * abs(bv) if not math.isnan(bv) else float("nan")
         ok = not math.isnan(bv) and not math.isnan(fv) and abs(fv - bv) <= tol
+        sd = spread.get(("metric", reg.id), {}).get("sd", math.nan)
+        seeds = f"; seed sd {fmt_number(sd)}" if not math.isnan(sd) else ""
         rows.append(Row(spec.name, f"metric {reg.id}", fmt_number(bv), fmt_number(fv),
-                        f"|Δ| ≤ {fmt_number(tol)} (Δ = {fmt_number(fv - bv)})", ok))
+                        f"|Δ| ≤ {fmt_number(tol)} (Δ = {fmt_number(fv - bv)}{seeds})", ok))
     return rows
+
+
+def _claim_verdict(was: str, fresh, spread_row) -> tuple[bool, str]:
+    if was != PASS:
+        return True, "—"
+    if fresh.status == PASS:
+        return True, "must stay PASS"
+    if spread_row is None or spread_row["gate"] != "fragile" or fresh.status != "FAIL":
+        return False, "must stay PASS"
+    n = f"PASS in {int(spread_row['n_pass'])}/{int(spread_row['groups'])} seed groups"
+    band = f"{fmt_number(spread_row['mean'])} ± {BAND_SD:g} sd ({fmt_number(spread_row['sd'])})"
+    return within_band(fresh.measured, spread_row), f"fragile ({n}): value within {band} or the seeds' range"
+
+
+def _spread_rows(store: ResultStore) -> dict:
+    df = store.table(SPREAD_FILE, ["item", "id", "gate"])
+    return {} if df is None else {(r["item"], r["id"]): r for r in df.to_dict("records")}
 
 
 def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | None, console,
@@ -98,3 +125,59 @@ def _report(experiments, base_root, fresh_root, console) -> int:
     console.print(f"[bold red]{len(bad)} regression(s)[/bold red]" if bad
                   else "[bold green]no regressions[/bold green]")
     return 1 if bad else 0
+
+
+def profile_seeds(exp, profile: str) -> list[int]:
+    return sorted({r.seed for r in exp.resolve(profile, None, None, None)})
+
+
+def run_calibrate(files: list[str] | None, seeds: list[int], baseline_dir: str, results_dir: str | None,
+                  jobs: int | None, console, experiments_dir: str = "experiments") -> int:
+    """Run each experiment's check profile with `seeds`, then write the spread over those seeds and
+    the baseline's own to `seed_spread.csv` in the baseline folder."""
+    experiments = discover(files, root=experiments_dir)
+    base_root = require_results(baseline_dir)
+    from ..runner.execute import RunRequest, run_experiments
+
+    keep = nullcontext(results_dir) if results_dir else tempfile.TemporaryDirectory(prefix="wgan-bench-calib-")
+    with keep as root:
+        for exp in experiments:
+            profile = check_profile(exp)
+            base = ResultStore(base_root, exp.name, profile)
+            if not base.exists():
+                raise UserError(problem(str(base.dir), None, "no committed baseline to calibrate"))
+            clash = sorted(set(seeds) & set(profile_seeds(exp, profile)))
+            if clash:
+                raise UserError(problem("--seeds", ",".join(map(str, clash)),
+                                        f"already the {profile} profile's seeds; choose others"))
+            outcome = run_experiments([exp], RunRequest(profile=profile, seeds=seeds, results=root, jobs=jobs),
+                                      console)[0]
+            if outcome.failed_runs:
+                for line in outcome.failed_runs:
+                    console.print(f"[red]run failed[/red] {exp.name}/{line}")
+                return 1
+            (br, bh), (cr, ch) = base.load(), outcome.store.load()
+            runs, history = pd.concat([br, cr], ignore_index=True), pd.concat([bh, ch], ignore_index=True)
+            spread = seed_spread(exp.spec, runs, history, len(profile_seeds(exp, profile)))
+            base.write_table(SPREAD_FILE, spread)
+            _print_spread(exp, spread, console)
+            console.print(f"wrote {base.dir / SPREAD_FILE}")
+    return 0
+
+
+def _print_spread(exp, spread: pd.DataFrame, console) -> None:
+    tolerances = {r.id: r for r in exp.spec.regression}
+    table = Table(title=f"{exp.name}: seed-to-seed spread of what check gates", title_justify="left")
+    for col in ("item", "values over seed groups", "n pass", "mean", "sd", "gate"):
+        table.add_column(col, overflow="fold")
+    for r in spread.to_dict("records"):
+        gate = r["gate"]
+        if r["item"] == "metric":
+            reg = tolerances[r["id"]]
+            tol = reg.atol + reg.rtol * abs(r["mean"]) if not math.isnan(r["mean"]) else math.nan
+            short = not math.isnan(r["sd"]) and tol < BAND_SD * r["sd"]
+            gate = f"tolerance {fmt_number(tol)}" + (f" [red]< {BAND_SD:g} sd[/red]" if short else "")
+        n_pass = "" if r["item"] == "metric" else f"{int(r['n_pass'])}/{int(r['groups'])}"
+        table.add_row(f"{r['item']} {r['id']}", escape(str(r["values"])), n_pass, fmt_number(r["mean"]),
+                      fmt_number(r["sd"]), gate)
+    console.print(table)

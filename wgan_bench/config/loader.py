@@ -161,9 +161,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     try:
         data = yaml.safe_load(raw_bytes)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise UserError(problem(file, where, f"malformed YAML: {getattr(exc, 'problem', exc)}")) from None
+        raise UserError(problem(file, _yaml_where(exc, raw_bytes), f"malformed YAML: {_yaml_why(exc)}")) from None
     if not isinstance(data, dict):
         raise UserError(problem(file, None, "expected a mapping of experiment fields at the top level"))
     try:
@@ -190,6 +188,22 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     if problems:
         raise UserError(sorted(set(problems), key=problems.index))
     return exp
+
+
+def _yaml_where(exc: yaml.YAMLError, raw: bytes) -> str | None:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(exc, yaml.reader.ReaderError):  # a byte YAML cannot hold: no mark, a position
+        line = raw[:exc.position].count(b"\n") + 1
+        return f"line {line}"
+    return None
+
+
+def _yaml_why(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"unacceptable character {exc.character!r} ({exc.reason})"
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
 
 
 def _check_references(exp: LoadedExperiment) -> list[str]:
@@ -223,6 +237,11 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
     return out
 
 
+def _kind(net) -> object:
+    """A network section's kind (MLP when unsaid); None for a section that is not a mapping."""
+    return net.get("kind", "mlp") if isinstance(net, dict) else None
+
+
 def _task(d: dict) -> str:
     return d.get("task", "train")
 
@@ -232,9 +251,10 @@ def drop_other_kinds(cfg: dict, explicit: dict) -> dict:
     belong only to other network kinds than the one chosen, e.g. `filters` when a variant switches
     to an MLP. Fields written for this kind (`explicit`) stay, to be reported if wrong."""
     for section, models in NET_MODELS.items():
-        net = cfg.get(section)
-        if isinstance(net, dict) and net.get("kind", "mlp") in models:
-            own = set(models[net.get("kind", "mlp")].model_fields) | set(explicit.get(section) or {})
+        net, kind = cfg.get(section), _kind(cfg.get(section))
+        if isinstance(kind, str) and kind in models:
+            written = explicit.get(section)
+            own = set(models[kind].model_fields) | set(written if isinstance(written, dict) else {})
             others = set().union(*(m.model_fields for m in models.values())) - own
             cfg[section] = {k: v for k, v in net.items() if k not in others}
     return cfg
@@ -254,7 +274,7 @@ def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides:
     explicit = copy.deepcopy(delta)
     for section in NET_MODELS:
         base = spec.defaults.get(section)
-        if same_task and isinstance(base, dict) and base.get("kind", "mlp") == cfg.get(section, {}).get("kind", "mlp"):
+        if same_task and isinstance(base, dict) and _kind(base) == _kind(cfg.get(section)):
             explicit = deep_merge({section: base}, explicit)
     for assignment in overrides:
         keys, value = parse_set(assignment)

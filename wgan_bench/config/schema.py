@@ -446,6 +446,7 @@ class Regression(Selector):
     aggregate: Literal[AGGREGATES] = "median"
     atol: float = Field(0.0, ge=0)
     rtol: float = Field(0.0, ge=0)
+    basis: str = Field("", description="the seed-to-seed spread the tolerance was sized from")
 
 
 # ---------------------------------------------------------------- report

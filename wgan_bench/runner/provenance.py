@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -66,6 +67,27 @@ def device() -> str:
     return host_cpu()
 
 
+ISA_LEVELS = (("avx512f", "AVX512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
+ISA_CAPS = ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA")
+
+
+def cpu_isa() -> dict:
+    """The CPU's vector instruction-set level and any cap put on XLA's or oneDNN's code for it:
+    tables from another level differ in their last bits, and through training like a new seed."""
+    flags: set[str] = set()
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "flags" and not flags:
+                flags = set(value.split())
+            elif key.strip() == "model name":
+                model = value.strip()
+    level = next((name for flag, name in ISA_LEVELS if flag in flags), platform.machine())
+    caps = {k: os.environ[k] for k in ISA_CAPS if "isa" in os.environ.get(k, "").lower()}
+    return {"level": level, "model": model, "caps": caps}
+
+
 def host_cpu() -> str:
     return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
@@ -97,12 +119,13 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
         "deviations": exp.spec.deviations,
         "versions": versions(),
         "platform": {"system": platform.platform(), "machine": platform.machine(),
-                     "cpu_count": os.cpu_count()},
+                     "cpu_count": os.cpu_count(), "cpu_isa": cpu_isa()},
         "device": device_name,
         "git_commit": commit,
         "command": " ".join(["wgan-bench", *sys.argv[1:]]),
         "started": started,
         "finished": now(),
         "determinism": {**tf_settings, "seeding": "keras.utils.set_random_seed(seed) + SeedGenerator(seed)",
-                        "note": "same seed, same machine and versions -> identical tables"},
+                        "note": "same seed, same CPU instruction set and library versions -> identical tables; "
+                                "another machine moves the numbers as another seed would"},
     }

@@ -110,7 +110,8 @@ def _cpu_fingerprint() -> str:
         flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
     except (OSError, StopIteration):
         flags = platform.processor()
-    return hashlib.sha1(f"{platform.machine()} {flags}".encode()).hexdigest()[:10]
+    caps = " ".join(os.environ.get(k, "") for k in ("XLA_FLAGS", "ONEDNN_MAX_CPU_ISA"))  # a capped ISA compiles apart
+    return hashlib.sha1(f"{platform.machine()} {flags} {caps}".encode()).hexdigest()[:10]
 
 
 @contextlib.contextmanager

@@ -100,9 +100,8 @@ class ResultStore:
         return self.load()[1]
 
     def claims(self) -> pd.DataFrame:
-        if not self.claims_path.is_file():
-            return pd.DataFrame()
-        return read_table(self.claims_path, read_index(self.dir), ["claim_id", "status"])
+        df = self.table(self.claims_path.name, ["claim_id", "status"])
+        return pd.DataFrame() if df is None else df
 
     def manifest(self) -> dict:
         if not self.manifest_path.is_file():
@@ -203,11 +202,19 @@ class ResultStore:
         return moved
 
     def write_claims(self, df: pd.DataFrame) -> None:
+        self.write_table(self.claims_path.name, df)
+
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        """Write (and index) one more table of this folder: claims.csv, seed_spread.csv."""
         data = csv_bytes(df)
         with locked(self._lock_path, exclusive=True):
-            atomic_write_json(self.dir / INDEX, next_index(read_index(self.dir), {self.claims_path.name:
-                                                                                  (data, len(df))}))
-            atomic_write_bytes(self.claims_path, data)
+            atomic_write_json(self.dir / INDEX, next_index(read_index(self.dir), {name: (data, len(df))}))
+            atomic_write_bytes(self.dir / name, data)
+
+    def table(self, name: str, required: list[str]) -> pd.DataFrame | None:
+        """A table written by `write_table`, verified; None when absent."""
+        path = self.dir / name
+        return read_table(path, read_index(self.dir), required) if path.is_file() else None
 
     def write_manifest(self, manifest: dict) -> None:
         atomic_write_json(self.manifest_path, manifest)
