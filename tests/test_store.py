@@ -190,3 +190,32 @@ def test_manifest_commit_is_dirty_for_changed_code_but_not_for_the_result_store(
     wheel = tmp_path / ".venv" / "site-packages" / "wgan_bench"  # installed inside someone's repository
     wheel.mkdir(parents=True)
     assert git_commit(src=wheel) == "unknown"
+
+
+@pytest.mark.slow
+def test_disk_full_during_a_sweep_stops_cleanly_and_the_rerun_resumes(tiny_yaml, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from wgan_bench.cli import main
+
+    results = tmp_path / "results"
+    pending = results / "tiny" / "quick" / ".pending"
+    real_fsync = store_mod_atomic.os.fsync
+
+    def fill_up_after_one_run(fd):
+        if pending.is_dir() and any(pending.glob("*.json")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.chdir(tiny_yaml.parent.parent)
+    monkeypatch.setattr(store_mod_atomic.os, "fsync", fill_up_after_one_run)
+    assert main(["run", str(tiny_yaml), "--results", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "intact" in err and "Traceback" not in err
+    assert err.count("error:") == 1
+    monkeypatch.undo()
+    store = ResultStore(results, "tiny", "quick")
+    assert len(store.runs()) == 1 and not list(results.rglob(".tmp-*"))  # the first run is kept
+    assert main(["run", str(tiny_yaml), "--results", str(results)]) == 0
+    assert "1 finished run(s) already stored, skipped" in capsys.readouterr().out
+    assert sorted(ResultStore(results, "tiny", "quick").runs()["run_id"]) == ["clip-s0", "clip-s1", "gp-s0", "gp-s1"]

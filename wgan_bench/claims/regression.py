@@ -24,7 +24,7 @@ from ..errors import UserError, problem
 from ..store.results import ResultStore, require_results
 from .engine import PASS, evaluate_claims
 from .select import aggregate, finished_history, per_seed
-from .spread import BAND_SD, SPREAD_FILE, seed_spread, within_band
+from .spread import BAND_SD, SPREAD_FILE, TOLERANCE_SD, seed_spread, within_band
 from .table import fmt_number
 
 
@@ -175,8 +175,8 @@ def _print_spread(exp, spread: pd.DataFrame, console) -> None:
         if r["item"] == "metric":
             reg = tolerances[r["id"]]
             tol = reg.atol + reg.rtol * abs(r["mean"]) if not math.isnan(r["mean"]) else math.nan
-            short = not math.isnan(r["sd"]) and tol < BAND_SD * r["sd"]
-            gate = f"tolerance {fmt_number(tol)}" + (f" [red]< {BAND_SD:g} sd[/red]" if short else "")
+            short = not math.isnan(r["sd"]) and tol < TOLERANCE_SD * r["sd"]
+            gate = f"tolerance {fmt_number(tol)}" + (f" [red]< {TOLERANCE_SD:.3g} sd[/red]" if short else "")
         n_pass = "" if r["item"] == "metric" else f"{int(r['n_pass'])}/{int(r['groups'])}"
         table.add_row(f"{r['item']} {r['id']}", escape(str(r["values"])), n_pass, fmt_number(r["mean"]),
                       fmt_number(r["sd"]), gate)

@@ -5,6 +5,7 @@ amplifies them as a new seed would. So the gate is sized from the spread over se
 and each `regression:` metric is evaluated on every seed group (the check profile's seeds count,
 e.g. one seed for a one-seed ci profile) and summarised in `seed_spread.csv` beside the baseline.
 
+A `regression:` tolerance must cover TOLERANCE_SD seed sd (4 sd of the difference of two seeds).
 A claim is `stable` when it passes on every group with a mean margin of at least
 `STABLE_MARGIN_SD` standard deviations; `check` then requires it to keep passing. Any other claim
 that passes on some seeds is `fragile` at this scale: its verdict is a coin the machine tosses,
@@ -25,6 +26,8 @@ from .select import aggregate, finished_history, per_seed
 SPREAD_FILE = "seed_spread.csv"
 STABLE_MARGIN_SD = 3.0  # a one-sided 3-sigma margin: a new machine flips it < 0.2 % of the time (normal)
 BAND_SD = 4.0  # a fresh value this far from the calibration mean is a regression, not noise
+# `check` compares a fresh value with the baseline's, two draws: their difference has sd·√2.
+TOLERANCE_SD = BAND_SD * math.sqrt(2)
 COLUMNS = ["item", "id", "groups", "seeds", "values", "statuses", "n_pass", "mean", "sd", "min", "max",
            "margin_mean", "margin_sd", "gate"]
 

@@ -84,7 +84,7 @@ def cpu_isa() -> dict:
             elif key.strip() == "model name":
                 model = value.strip()
     level = next((name for flag, name in ISA_LEVELS if flag in flags), platform.machine())
-    caps = {k: os.environ[k] for k in ISA_CAPS if "isa" in os.environ.get(k, "").lower()}
+    caps = {k: os.environ[k] for k in ISA_CAPS if k in os.environ and (k != "XLA_FLAGS" or "max_isa" in os.environ[k])}
     return {"level": level, "model": model, "caps": caps}
 
 

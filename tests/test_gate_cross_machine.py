@@ -1,0 +1,50 @@
+"""The regression gate holds on a machine unlike the baselines' one (issue #19).
+
+A different instruction set changes the last bits of every XLA-compiled training step, and
+training amplifies them as a new seed would. XLA is capped at SSE4.2 here (128-bit vectors;
+every x86-64 CPU this runs on has more, and capping at AVX2 on an AVX-512 CPU compiles the same
+code, measured), oneDNN likewise; the ci profiles rerun under the cap must pass `check`.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from wgan_bench.runner.provenance import cpu_isa
+
+from .conftest import REPO
+
+CAPS = {"XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"}
+
+
+def test_manifest_records_the_isa_level_and_its_caps(monkeypatch):
+    for key in CAPS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=false")  # not a cap
+    plain = cpu_isa()
+    assert plain["caps"] == {}
+    if platform.machine() == "x86_64":
+        assert plain["level"] in ("AVX512", "AVX2", "AVX", "SSE4.2")
+    for key, value in CAPS.items():
+        monkeypatch.setenv(key, value)
+    assert cpu_isa()["caps"] == CAPS
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the caps name x86-64 instruction sets")
+def test_check_passes_with_the_instruction_set_capped(tmp_path):
+    env = {**os.environ, **CAPS, "WGAN_BENCH_XLA_CACHE": "off"}  # nothing compiled without the cap
+    run = subprocess.run([sys.executable, "-m", "wgan_bench", "run", *sorted(map(str, REPO.glob("experiments/*.yaml"))),
+                          "--profile", "ci", "--results", str(tmp_path)], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=1500, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    manifest = json.loads((tmp_path / "clip_sweep" / "ci" / "manifest.json").read_text())
+    assert manifest["platform"]["cpu_isa"]["caps"] == CAPS
+    check = subprocess.run([sys.executable, "-m", "wgan_bench", "check", "--results", str(tmp_path)], cwd=REPO,
+                           env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert check.returncode == 0, check.stdout[-6000:]
+    assert "no regressions" in check.stdout
