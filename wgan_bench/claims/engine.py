@@ -1,4 +1,9 @@
-"""Evaluate an experiment's claims on its stored tables: PASS, FAIL or INCONCLUSIVE."""
+"""Evaluate an experiment's claims on its stored tables: PASS, FAIL or INCONCLUSIVE.
+
+Each verdict carries its evidence (DESIGN §5): a 95 % interval of the measured aggregate over
+seeds (`uncertainty`), an exact sign test for per-seed comparisons and orders, and the same check
+evaluated on the untrained state (`control`), so a claim that passes without training shows it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .select import aggregate, finished_history, metric_series, per_seed
+from .control import control_history, trained_variants
+from .select import AGGREGATORS, aggregate, finished_history, metric_series, per_seed
+from .uncertainty import Evidence, interval, sign_test
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -29,9 +36,20 @@ class Outcome:
     op: str
     threshold: float
     detail: str
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    p_value: float = math.nan
+    control_status: str = ""  # "" where there is no untrained state: analyses, relations over steps
+    control_measured: float = math.nan
+    holds_at_init: bool = False
 
     def as_row(self) -> dict:
         return asdict(self)
+
+    @property
+    def passes_untrained(self) -> bool:
+        """PASS on the untrained network too, without saying it is a property at initialisation."""
+        return self.control_status == PASS and not self.holds_at_init
 
 
 def _fmt(x: float) -> str:
@@ -50,13 +68,19 @@ def _threshold(c, history) -> tuple:
     vals = per_seed(history, c.variant, c).dropna()
     if not len(vals):
         return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"
-    measured = aggregate(vals, c.aggregate)
-    if c.abs:
-        measured = abs(measured)
+    stat = _stat(c.aggregate, c.abs)
+    measured = stat(vals.to_numpy())
     status = PASS if _compare(c, measured) else FAIL
     label = f"|{c.aggregate}|" if c.abs else c.aggregate
     tol = f"; tolerance {_fmt(c.atol + c.rtol * abs(c.value))}" if c.op == "~=" else ""
-    return status, measured, c.value, f"{label} over {len(vals)} seeds of {c.variant}: {_seed_list(vals)}{tol}"
+    return (status, measured, c.value, f"{label} over {len(vals)} seeds of {c.variant}: {_seed_list(vals)}{tol}",
+            Evidence(vals.to_numpy(), stat))
+
+
+def _stat(how: str, absolute: bool = False):
+    """The seed aggregate as a function of the per-seed values (what the interval resamples)."""
+    fn = AGGREGATORS[how]
+    return (lambda v: float(abs(fn(v)))) if absolute else (lambda v: float(fn(v)))
 
 
 def _comparison(c, history) -> tuple:
@@ -68,7 +92,8 @@ def _comparison(c, history) -> tuple:
         va, vb = aggregate(a, c.aggregate), aggregate(b, c.aggregate)
         bound = c.factor * vb + c.margin
         status = PASS if OPS[c.op](va, bound) else FAIL
-        return status, va, bound, f"{c.aggregate} {c.a}={_fmt(va)} vs {rhs}={_fmt(bound)}"
+        return (status, va, bound, f"{c.aggregate} {c.a}={_fmt(va)} vs {rhs}={_fmt(bound)}",
+                Evidence(a.to_numpy(), _stat(c.aggregate)))
     seeds = sorted(set(a.index) & set(b.index))
     if not seeds:
         return INCONCLUSIVE, float("nan"), float("nan"), "no paired seeds"
@@ -76,7 +101,7 @@ def _comparison(c, history) -> tuple:
     need = _required(c.min_seeds, len(seeds))
     detail = f"{c.a} {c.op} {rhs} in {len(ok)}/{len(seeds)} seeds; " + "; ".join(
         f"s{s}: {_fmt(a[s])} vs {_fmt(b[s])}" for s in seeds)
-    return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail
+    return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail, Evidence(k=len(ok), n=len(seeds))
 
 
 def _order(c, history) -> tuple:
@@ -90,7 +115,7 @@ def _order(c, history) -> tuple:
     sign = " < " if c.direction == "increasing" else " > "
     detail = f"{sign.join(c.variants)} in {len(ok)}/{len(seeds)} seeds; " + "; ".join(
         f"s{s}: " + sign.join(_fmt(p[s]) for p in per) for s in seeds)
-    return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail
+    return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail, Evidence(k=len(ok), n=len(seeds))
 
 
 def _relation(c, history) -> tuple:
@@ -122,18 +147,19 @@ def _relation(c, history) -> tuple:
         return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"
     measured = aggregate(vals, c.aggregate)
     status = PASS if OPS[c.op](measured, c.value) else FAIL
-    return status, measured, c.value, f"{c.aggregate} {c.stat} over {len(vals)} seeds: {_seed_list(vals)}"
+    return (status, measured, c.value, f"{c.aggregate} {c.stat} over {len(vals)} seeds: {_seed_list(vals)}",
+            Evidence(vals.to_numpy(), _stat(c.aggregate)))
 
 
 def _any_of(c, history) -> tuple:
-    """The first passing alternative's numbers and op; if none passes, the first failing one's."""
+    """The first passing alternative's numbers, op and evidence; if none passes, the first failing one's."""
     results = [_evaluate(sub, history) for sub in c.checks]
     detail = " | ".join(f"[{r[0]}] {r[3]}" for r in results)
     for status in (PASS, FAIL):
         for res in results:
             if res[0] == status:
-                return status, res[1], res[2], detail, res[4]
-    return INCONCLUSIVE, float("nan"), float("nan"), detail, results[0][4]
+                return status, res[1], res[2], detail, res[5], res[4]
+    return INCONCLUSIVE, float("nan"), float("nan"), detail, Evidence(), results[0][4]
 
 
 CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "relation": _relation,
@@ -141,27 +167,52 @@ CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "
 
 
 def _evaluate(c, history) -> tuple:
-    """(status, measured, threshold, detail, op) of one check."""
+    """(status, measured, threshold, detail, op, evidence) of one check."""
     op = ">=" if c.kind == "order" or getattr(c, "per_seed", False) else getattr(c, "op", None)
     try:
-        status, measured, threshold, detail, *decided = CHECKS[c.kind](c, history)
+        status, measured, threshold, detail, evidence, *decided = CHECKS[c.kind](c, history)
     except ValueError as exc:
-        return INCONCLUSIVE, float("nan"), float("nan"), str(exc), op
+        return INCONCLUSIVE, float("nan"), float("nan"), str(exc), op, Evidence()
     if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
         status = INCONCLUSIVE
-    return status, measured, threshold, detail, decided[0] if decided else op
+    return status, measured, threshold, detail, decided[0] if decided else op, evidence
+
+
+def _variants(c) -> set[str]:
+    if c.kind == "any_of":
+        return set().union(*(_variants(sub) for sub in c.checks))
+    return {c.variant} if hasattr(c, "variant") else {c.a, c.b} if c.kind == "comparison" else set(c.variants)
+
+
+def _has_control(c, trained: set[str]) -> bool:
+    """Claims about training have a control; relations over steps and analyses do not."""
+    if c.kind == "relation" or (c.kind == "any_of" and any(sub.kind == "relation" for sub in c.checks)):
+        return False
+    return _variants(c) <= trained
 
 
 def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Outcome]:
-    """Evaluate every claim of experiment `spec` on the stored tables."""
+    """Evaluate every claim of experiment `spec` on the stored tables, and on their control."""
     hist = finished_history(runs, history)
+    trained = trained_variants(runs)
+    control = None
     out = []
     for claim in spec.claims:
-        status, measured, threshold, detail, op = _evaluate(claim.check, hist)
-        out.append(Outcome(claim.id, status, measured, op, threshold, detail))
+        status, measured, threshold, detail, op, evidence = _evaluate(claim.check, hist)
+        ci_low, ci_high = interval(evidence.values, evidence.stat)
+        outcome = Outcome(claim.id, status, measured, op, threshold, detail, ci_low, ci_high,
+                          sign_test(evidence.k, evidence.n), holds_at_init=claim.holds_at_init)
+        if _has_control(claim.check, trained):
+            control = control_history(hist) if control is None else control
+            c_status, c_measured, *_ = _evaluate(claim.check, control)
+            outcome.control_status, outcome.control_measured = c_status, c_measured
+        out.append(outcome)
     return out
 
 
+COLUMNS = ["claim_id", "status", "measured", "op", "threshold", "ci_low", "ci_high", "p_value",
+           "control_status", "control_measured", "holds_at_init", "detail"]
+
+
 def outcomes_frame(outcomes: list[Outcome]) -> pd.DataFrame:
-    return pd.DataFrame([o.as_row() for o in outcomes],
-                        columns=["claim_id", "status", "measured", "op", "threshold", "detail"])
+    return pd.DataFrame([o.as_row() for o in outcomes], columns=COLUMNS)

@@ -436,6 +436,14 @@ class Claim(Strict):
     source: str
     check: Check
     basis: str = Field("", description="where the threshold comes from (paper, theory, calibration)")
+    holds_at_init: bool = Field(False, description="the statement is a property of the network at "
+                                                   "initialisation, so it may pass on its control; say why in basis")
+
+    @model_validator(mode="after")
+    def _init_claims_say_why(self):
+        if self.holds_at_init and not self.basis.strip():
+            raise ValueError("holds_at_init: true needs a basis saying why the claim holds before training")
+        return self
 
 
 class Regression(Selector):
