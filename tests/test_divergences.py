@@ -61,3 +61,10 @@ def test_js_at_8_is_just_short_of_the_issue_threshold():
     """The issue's 'JS/log 2 ≥ 0.9999 for μ ≥ 8' is not met at μ = 8 itself: a fact, not a bug."""
     assert d.js(8) / d.LOG2 == pytest.approx(0.999865, abs=1e-6)
     assert d.js(8.3) / d.LOG2 > 0.9999
+
+
+def test_w1_of_a_shift_has_unit_slope_everywhere():
+    """WGAN Example 1's point in 1-D: W1(N(0,1), N(mu,1)) = |mu|, derivative 1 (was a claim; a tautology
+    of the quantile coupling, so it is a unit test)."""
+    for mu in (0.01, 0.5, 3.0, 20.0):
+        assert d.central_difference(d.w1, mu, 1e-3) == pytest.approx(1.0, abs=1e-6)

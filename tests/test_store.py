@@ -40,6 +40,7 @@ def test_add_run_replaces_same_run_and_keeps_others(tmp_path):
     store.consolidate()
     runs, hist = store.runs(), store.history()
     assert runs["run_id"].tolist() == ["a-s0", "b-s0"]
+    assert list(runs.columns[:6]) == ["run_id", "variant", "seed", "status", "steps", "wall_s"]
     assert runs.set_index("run_id").loc["a-s0", "m"] == 12.0
     assert len(hist) == 6 and hist["layer"].dtype == "Int64"
     assert hist["run_id"].tolist() == ["a-s0"] * 3 + ["b-s0"] * 3

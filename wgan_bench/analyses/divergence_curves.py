@@ -25,5 +25,7 @@ def gaussian_divergences(cfg, seed: int):
         "dw1_max_dev": float(np.nanmax(np.abs(np.abs(table["dw1"][pos]) - 1.0))),
         "kl_rel_err_max": float(np.max(np.abs(table["kl"][pos] - table["kl_closed"][pos]) / table["kl_closed"][pos])),
         "pot_w1_rel_err_max": float(np.max(np.abs(pot - np.array(POT_MUS)) / np.array(POT_MUS))),
+        # in standard errors: for shifted samples W1 ≈ the difference of two sample means, sd sqrt(2/n)
+        "pot_w1_err_max_se": float(np.max(np.abs(pot - np.array(POT_MUS))) / np.sqrt(2.0 / cfg.samples)),
     }
     return scalars, {**table, "pot_mu": np.array(POT_MUS), "pot_w1": pot}

@@ -68,8 +68,8 @@ def atomic_write_csv(path: Path, df: pd.DataFrame) -> None:
     atomic_write_bytes(path, csv_bytes(df))
 
 
-def json_bytes(obj) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True, default=_plain) + "\n").encode()
+def json_bytes(obj, sort_keys: bool = True) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=sort_keys, default=_plain) + "\n").encode()
 
 
 def _plain(value):
