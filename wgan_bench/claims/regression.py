@@ -15,7 +15,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import pandas as pd
-
 from rich.markup import escape
 from rich.table import Table
 

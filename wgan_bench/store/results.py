@@ -155,7 +155,8 @@ class ResultStore:
         for name, arrays in artifacts.items():
             atomic_write_npz(self.artifact_path(row["run_id"], name), arrays)
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}-{row['run_id']}.json"
-        atomic_write_bytes(self.pending_dir / name, json_bytes({"run": row, "history": history}, sort_keys=False))  # keeps the column order
+        record = json_bytes({"run": row, "history": history}, sort_keys=False)  # keeps the column order
+        atomic_write_bytes(self.pending_dir / name, record)
 
     def consolidate(self) -> None:
         """Fold pending runs into runs.csv and history.csv (exclusive lock; the index first, then
