@@ -89,3 +89,20 @@ def test_holds_at_init_needs_a_reason(tiny_yaml, capsys):
     tiny_yaml.write_text(text)
     assert main(["validate", str(tiny_yaml)]) == 2
     assert "holds_at_init: true needs a basis" in capsys.readouterr().err
+
+
+def test_missing_runs_are_inconclusive_with_their_reason(tiny_yaml):
+    spec = load_experiment(tiny_yaml).spec
+    runs, hist = _tables(trained={"gp": 1.0, "clip": 0.5}, initial={"gp": 9.0, "clip": 0.2})
+    keep = runs["variant"] == "clip"
+    out = {o.claim_id: o for o in evaluate_claims(spec, runs[keep], hist[hist["variant"] == "clip"])}
+    assert out["gp-flat"].status == "INCONCLUSIVE" and out["gp-flat"].detail == "no finished runs of gp"
+    assert math.isnan(out["gp-flat"].ci_low) and out["gp-flat"].control_status == ""  # no runs, no control
+
+
+def test_window_takes_medians_at_both_ends_of_a_relation():
+    from wgan_bench.claims.engine import _window_ends
+
+    steps = np.arange(0, 110, 10)
+    values = np.array([5, 1, 100, 1, 1, 1, 1, 1, 1, 0.01, 0.001])  # spikes at single records
+    assert _window_ends(steps, values, 10, 100, 0.3) == (1.0, 0.01)  # 3 records each end

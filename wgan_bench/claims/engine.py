@@ -67,7 +67,7 @@ def _required(min_seeds, n: int) -> int:
 def _threshold(c, history) -> tuple:
     vals = per_seed(history, c.variant, c).dropna()
     if not len(vals):
-        return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"
+        return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}", Evidence()
     stat = _stat(c.aggregate, c.abs)
     measured = stat(vals.to_numpy())
     status = PASS if _compare(c, measured) else FAIL
@@ -88,7 +88,7 @@ def _comparison(c, history) -> tuple:
     rhs = f"{_fmt(c.factor)}·{c.b}" + (f" + {_fmt(c.margin)}" if c.margin else "")
     if not c.per_seed:
         if not len(a) or not len(b):
-            return INCONCLUSIVE, float("nan"), float("nan"), "missing runs"
+            return INCONCLUSIVE, float("nan"), float("nan"), "missing runs", Evidence()
         va, vb = aggregate(a, c.aggregate), aggregate(b, c.aggregate)
         bound = c.factor * vb + c.margin
         status = PASS if OPS[c.op](va, bound) else FAIL
@@ -96,7 +96,7 @@ def _comparison(c, history) -> tuple:
                 Evidence(a.to_numpy(), _stat(c.aggregate)))
     seeds = sorted(set(a.index) & set(b.index))
     if not seeds:
-        return INCONCLUSIVE, float("nan"), float("nan"), "no paired seeds"
+        return INCONCLUSIVE, float("nan"), float("nan"), "no paired seeds", Evidence()
     ok = [s for s in seeds if OPS[c.op](a[s], c.factor * b[s] + c.margin)]
     need = _required(c.min_seeds, len(seeds))
     detail = f"{c.a} {c.op} {rhs} in {len(ok)}/{len(seeds)} seeds; " + "; ".join(
@@ -108,7 +108,7 @@ def _order(c, history) -> tuple:
     per = [per_seed(history, v, c).dropna() for v in c.variants]
     seeds = sorted(set.intersection(*(set(p.index) for p in per)))
     if not seeds:
-        return INCONCLUSIVE, float("nan"), float("nan"), "no seed has every variant"
+        return INCONCLUSIVE, float("nan"), float("nan"), "no seed has every variant", Evidence()
     cmp = operator.lt if c.direction == "increasing" else operator.gt
     ok = [s for s in seeds if all(cmp(per[i][s], per[i + 1][s]) for i in range(len(per) - 1))]
     need = _required(c.min_seeds, len(seeds))
@@ -138,17 +138,27 @@ def _relation(c, history) -> tuple:
             end = values[int(np.argmin(np.abs(steps - c.step_to)))]
             if c.stat == "log10_change_from_max":  # from the largest value over steps <= step_from
                 start = np.max(values[steps <= c.step_from]) if np.any(steps <= c.step_from) else np.nan
+            elif c.window is not None:  # medians over the first and last share of the records
+                start, end = _window_ends(steps, values, c.step_from, c.step_to, c.window)
             else:
                 start = values[int(np.argmin(np.abs(steps - c.step_from)))]
             with np.errstate(divide="ignore", invalid="ignore"):
                 stats[int(seed)] = float(np.log10(end) - np.log10(start))
     vals = pd.Series(stats, dtype=float).dropna()
     if not len(vals):
-        return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}"
+        return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}", Evidence()
     measured = aggregate(vals, c.aggregate)
     status = PASS if OPS[c.op](measured, c.value) else FAIL
     return (status, measured, c.value, f"{c.aggregate} {c.stat} over {len(vals)} seeds: {_seed_list(vals)}",
             Evidence(vals.to_numpy(), _stat(c.aggregate)))
+
+
+def _window_ends(steps, values, step_from: int, step_to: int, share: float) -> tuple[float, float]:
+    inside = values[(steps >= step_from) & (steps <= step_to)]
+    if not len(inside):
+        return np.nan, np.nan
+    n = max(1, int(np.ceil(share * len(inside))))
+    return float(np.median(inside[:n])), float(np.median(inside[-n:]))
 
 
 def _any_of(c, history) -> tuple:

@@ -401,6 +401,8 @@ class RelationCheck(Strict):
     metric_y: str | None = Field(None, description="second metric, for spearman")
     step_from: int | None = Field(None, ge=0, description="log10_change: start; spearman: window start")
     step_to: int | None = Field(None, ge=0, description="log10_change: end; spearman: window end")
+    window: float | None = Field(None, gt=0, le=0.5, description="log10_change: start and end are medians of "
+                                 "|metric| over this share of the records in [step_from, step_to], not single points")
     aggregate: Literal[AGGREGATES] = "median"
     op: Literal[CMP_OPS]
     value: float
@@ -411,6 +413,8 @@ class RelationCheck(Strict):
             raise ValueError("spearman needs metric_y")
         if self.stat != "spearman" and (self.step_from is None or self.step_to is None):
             raise ValueError(f"{self.stat} needs step_from and step_to")
+        if self.window is not None and self.stat != "log10_change":
+            raise ValueError("window applies to stat log10_change only")
         return self
 
 
