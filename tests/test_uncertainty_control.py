@@ -106,3 +106,4 @@ def test_window_takes_medians_at_both_ends_of_a_relation():
     steps = np.arange(0, 110, 10)
     values = np.array([5, 1, 100, 1, 1, 1, 1, 1, 1, 0.01, 0.001])  # spikes at single records
     assert _window_ends(steps, values, 10, 100, 0.3) == (1.0, 0.01)  # 3 records each end
+

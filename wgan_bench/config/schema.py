@@ -477,11 +477,28 @@ class WeightHistFigure(FigureSpec):
     variants: list[str] = []
 
 
+class ReferenceLine(Strict):
+    """A horizontal line on a metric curve: a fixed `value`, or `scale` × the median of another
+    recorded `metric` (e.g. the real data's score, or a claim's threshold relative to it)."""
+
+    label: str
+    value: float | None = None
+    metric: str | None = None
+    scale: float = 1.0
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.value is None) == (self.metric is None):
+            raise ValueError("give exactly one of value and metric")
+        return self
+
+
 class MetricCurveFigure(FigureSpec):
     kind: Literal["metric_curve"]
     metric: str
     layer: int | None = None
     log: bool = False
+    lines: list[ReferenceLine] = Field([], description="horizontal reference lines, labelled in the legend")
     rho_with: str | None = Field(None, description="show each variant's Spearman ρ with this metric in the legend")
     rho_from: int = Field(0, ge=0, description="first step of the ρ window")
 

@@ -10,7 +10,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import textwrap  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -46,7 +49,7 @@ def layer_profile(spec, store):
     ax.invert_xaxis()  # as in the paper: output side on the left, input layer 1 on the right
     ax.set_xlabel("critic layer (1 = nearest the input)")
     ax.set_ylabel("log10 gradient norm")
-    ax.set_title(spec.title or f"{spec.metric} by layer")
+    _title(ax, spec.title or f"{spec.metric} by layer")
     ax.legend(title="variant", fontsize=8)
     fig.tight_layout()
     return fig
@@ -83,7 +86,7 @@ def weight_hist(spec, store):
         ax.set_xlabel("critic weight")
     axes[0][0].set_ylabel("count (log)")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(spec.title or "critic weights")
+    _title(fig, spec.title or "critic weights")
     fig.tight_layout()
     return fig
 
@@ -107,7 +110,7 @@ def metric_curve(spec, store):
         h = h[h["layer"] == spec.layer]
     if not len(h):
         return None
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     palette = sns.color_palette("deep", n_colors=h["variant"].nunique())
     for colour, variant in zip(palette, [v for v in _variant_order(runs) if v in set(h["variant"])], strict=False):
         g = h[h["variant"] == variant].groupby("step")["value"]
@@ -118,14 +121,39 @@ def metric_curve(spec, store):
             label += f" (ρ with {spec.rho_with} = {rho:.2f})" if np.isfinite(rho) else ""
         ax.plot(med.index, med.values, color=colour, label=label)
         ax.fill_between(med.index, g.min().values, g.max().values, color=colour, alpha=0.2)
+    for i, line in enumerate(spec.lines):
+        level = line.value if line.value is not None else line.scale * float(
+            hist.loc[hist["metric"] == line.metric, "value"].median())
+        ax.axhline(level, ls=(":", "--", "-.")[i % 3], color="0.35", lw=1, label=f"{line.label} ({level:.3g})")
     if spec.log:
-        ax.set_yscale("symlog")
+        _log_axis(ax, h["value"].to_numpy(float))
     ax.set_xlabel("generator iteration")
     ax.set_ylabel(spec.metric)
-    ax.set_title(spec.title or spec.metric)
-    ax.legend(fontsize=8)
+    _title(ax, spec.title or spec.metric)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves, not over them
     fig.tight_layout()
     return fig
+
+
+def _title(target, text: str, width: int = 70) -> None:
+    """A title wrapped to the figure's width instead of running off its edges."""
+    wrapped = "\n".join(textwrap.wrap(text, width))
+    (target.suptitle if hasattr(target, "suptitle") else target.set_title)(wrapped)
+
+
+def _log_axis(ax, values: np.ndarray) -> None:
+    """Log scale that shows decades: plain log for positive data; symlog (for data that reaches
+    zero or below) with its linear band at the smallest magnitudes actually recorded."""
+    finite = values[np.isfinite(values)]
+    if len(finite) and (finite > 0).all():
+        ax.set_yscale("log")
+        if np.log10(finite.max() / finite.min()) < 1.5:  # under two decades: label 1-2-5 ticks, not one
+            ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(mticker.NullFormatter())
+        return
+    nonzero = np.abs(finite[finite != 0])
+    ax.set_yscale("symlog", linthresh=float(np.percentile(nonzero, 5)) if len(nonzero) else 1.0)
 
 
 def _first_ok_run(runs: pd.DataFrame, variant: str):
@@ -165,7 +193,7 @@ def critic_curve(spec, store):
         return None
     ax.set_xlabel("x")
     ax.set_ylim(-0.05, 1.1)
-    ax.set_title(spec.title or "critics on the grid")
+    _title(ax, spec.title or "critics on the grid")
     ax.legend(fontsize=8, loc="center right")
     fig.tight_layout()
     return fig
@@ -194,7 +222,7 @@ def theta_grad_curves(spec, store):
     ax.set_yscale("log")
     ax.set_xlabel("discriminator / critic steps")
     ax.set_ylabel("|d cost / dθ|")
-    ax.set_title(spec.title or "generator gradients")
+    _title(ax, spec.title or "generator gradients")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -231,7 +259,7 @@ def divergence_curves(spec, store):
     right.set_xlabel("μ")
     right.set_title("|derivative| (log scale)")
     right.legend(fontsize=8)
-    fig.suptitle(spec.title or "divergences")
+    _title(fig, spec.title or "divergences")
     fig.tight_layout()
     return fig
 
@@ -248,7 +276,7 @@ def transport_plan(spec, store):
     ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel("target position")
     ax.set_ylabel("box @ position")
-    ax.set_title(spec.title or "transport plan")
+    _title(ax, spec.title or "transport plan")
     fig.tight_layout()
     return fig
 
@@ -264,7 +292,7 @@ def line_curves(spec, store):
     ax.scatter(a["theta"], a["w"], color=pal[0], zorder=3, s=18)
     ax.axhline(np.log(2), ls=":", color="0.4", lw=1)
     ax.set_xlabel("θ")
-    ax.set_title(spec.title or "parallel lines")
+    _title(ax, spec.title or "parallel lines")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -285,7 +313,7 @@ def _label_panel(ax, run) -> None:
 
 
 def _finish(fig, title: str):
-    fig.suptitle(title)
+    _title(fig, title, width=int(fig.get_figwidth() * 11))
     fig.tight_layout()
     return fig
 
@@ -358,10 +386,11 @@ def value_surfaces(spec, store):
     fig, axes = _panels(len(panels), spec.columns)
     axis = np.linspace(-GRID_LIM, GRID_LIM, panels[0][1]["values"].shape[0])
     for ax, (run, arrays) in zip(axes, panels, strict=False):  # axes: whole rows
-        ax.contourf(axis, axis, arrays["values"], levels=20, cmap="viridis")
+        filled = ax.contourf(axis, axis, arrays["values"], levels=20, cmap="viridis")
         ax.scatter(arrays["real"][:, 0], arrays["real"][:, 1], s=1, color="orange", alpha=0.6)
         ax.set_aspect("equal")
         _label_panel(ax, run)
+        fig.colorbar(filled, ax=ax, shrink=0.8, format="%.2g").ax.tick_params(labelsize=7)  # f per panel
     return _finish(fig, spec.title or "critic value surfaces")
 
 
