@@ -143,3 +143,4 @@ def test_console_command_prints_every_line_and_stores_before_its_prompt_exit(wor
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[-1] == "1 PASS 1 INCONCLUSIVE"  # the claims summary, printed last
     assert (workspace / "r_cmd" / "tiny" / "ci" / "manifest.json").is_file()
+

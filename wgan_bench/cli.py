@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="train every variant x seed, store tables, print claims")
     r.add_argument("files", nargs="+", metavar="FILE")
-    r.add_argument("--profile", default="quick", help="named scale profile (default: quick)")
+    r.add_argument("--profile", default=None,
+                   help="named scale profile (default: quick; a file without profiles runs as written)")
     r.add_argument("--seeds", type=_seeds, help="comma-separated seeds, overriding the profile's")
     r.add_argument("--variant", action="append", dest="variants", metavar="NAME",
                    help="run only this variant (repeatable)")

@@ -38,7 +38,8 @@ class Row:
 
 
 def check_profile(exp) -> str:
-    return "ci" if "ci" in exp.spec.profiles else "quick"
+    profiles = exp.spec.profiles
+    return "ci" if "ci" in profiles else "quick" if "quick" in profiles else "default"
 
 
 def compare(exp, baseline: ResultStore, fresh: ResultStore) -> list[Row]:

@@ -174,6 +174,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         problems.append(problem(file, "name", f"must equal the file name stem {path.stem!r} (got {spec.name!r})"))
     exp = LoadedExperiment(path=path, spec=spec, sha256=hashlib.sha256(raw_bytes).hexdigest())
 
+    problems += _validate_defaults(exp)
     for variant in spec.variants:
         problems += _validate_config(exp, variant, None, [], f"variants.{variant}")
     for pname, prof in spec.profiles.items():
@@ -286,6 +287,16 @@ def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides:
 
 def _model_for(cfg: dict) -> type[BaseModel]:
     return AnalysisConfig if _task(cfg) == "analysis" else RunConfig
+
+
+def _validate_defaults(exp) -> list[str]:
+    """`defaults` is one full run configuration (DESIGN §3), valid even where every variant
+    overrides its bad field."""
+    try:
+        validate_run_config(copy.deepcopy(exp.spec.defaults))
+    except ValidationError as err:
+        return format_validation_error(err, str(exp.path), "defaults", model=_model_for(exp.spec.defaults))
+    return []
 
 
 def _validate_config(exp, variant, profile, overrides, prefix) -> list[str]:

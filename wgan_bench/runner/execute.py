@@ -7,6 +7,7 @@ cluster never writes tables concurrently.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,7 +23,7 @@ from .provenance import config_hash, git_commit, manifest, manifest_device, now
 
 @dataclass
 class RunRequest:
-    profile: str = "quick"
+    profile: str | None = None  # None: `quick`, or the file as written when it declares no profiles
     seeds: list[int] | None = None
     variants: list[str] | None = None
     overrides: list[str] | None = None
@@ -43,6 +44,20 @@ class ExperimentOutcome:
     failed_runs: list[str]
 
 
+def profile_for(exp: LoadedExperiment, requested: str | None) -> str:
+    if requested is not None:
+        return requested
+    return "quick" if exp.spec.profiles else "default"
+
+
+def store_profile(profile: str, overrides: list[str] | None) -> str:
+    """Where a profile's runs are stored: runs with --set overrides go beside the profile's own
+    (`quick+1a2b3c4d`), so trying a setting never replaces its baselines."""
+    if not overrides:
+        return profile
+    return f"{profile}+{hashlib.sha256(chr(10).join(overrides).encode()).hexdigest()[:8]}"
+
+
 def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[LoadedExperiment, list[RunSpec]]]:
     """Resolve every run first, so bad input is reported before any training starts."""
     if req.executor not in ("local", "ray"):
@@ -58,7 +73,8 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
                             ("--gpus-per-run", req.gpus_per_run)):
             if value:
                 raise UserError(problem(flag, None, "only applies with --executor ray"))
-    resolved = [(exp, exp.resolve(req.profile, req.seeds, req.variants, req.overrides)) for exp in experiments]
+    resolved = [(exp, exp.resolve(profile_for(exp, req.profile), req.seeds, req.variants, req.overrides))
+                for exp in experiments]
     writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
     return resolved
 
@@ -107,12 +123,13 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
     with _executor(req, threads) as run_all:
         commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
         for exp, runs in plans:
-            store = ResultStore(req.results, exp.name, req.profile)
+            profile = profile_for(exp, req.profile)
+            store = ResultStore(req.results, exp.name, store_profile(profile, req.overrides))
             todo = pending_runs(store, runs, req.force, console)
             started = now()
             skipped = len(runs) - len(todo)
             if console is not None and skipped:
-                console.print(f"[dim]{exp.name}/{req.profile}: {skipped} finished run(s) already stored, skipped "
+                console.print(f"[dim]{exp.name}/{store.profile}: {skipped} finished run(s) already stored, skipped "
                               f"(--force reruns them)[/dim]")
             failed: list[str] = []
             devices: set[str] = set()
@@ -127,7 +144,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
             claims = evaluate_claims(exp.spec, store.runs(), store.history())
             store.write_claims(outcomes_frame(claims))
             trained_on = manifest_device(devices, store.manifest().get("device") if skipped else None)
-            store.write_manifest(manifest(exp, req.profile, runs, tf_settings, started, list(req.overrides or []),
+            store.write_manifest(manifest(exp, profile, runs, tf_settings, started, list(req.overrides or []),
                                           trained_on, commit))
             outcomes.append(ExperimentOutcome(exp, store, claims, failed))
     return outcomes
