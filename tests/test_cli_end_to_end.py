@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from wgan_bench.cli import main
+from wgan_bench.store.results import ResultStore
 
 from .conftest import REPO, run_without_tensorflow
 
@@ -39,7 +40,8 @@ def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
     assert sorted(runs["run_id"]) == ["clip-s0", "clip-s1", "gp-s0", "gp-s1"]
     assert set(runs["status"]) == {"ok"} and (runs["steps"] == 20).all()
     claims = pd.read_csv(store / "claims.csv")
-    assert list(claims.columns[:6]) == ["claim_id", "status", "measured", "op", "threshold", "detail"]
+    assert list(claims.columns) == ["claim_id", "status", "measured", "op", "threshold", "ci_low", "ci_high", "p_value",
+                                    "control_status", "control_measured", "holds_at_init", "detail"]
     manifest = (store / "manifest.json").read_text()
     assert '"tensorflow"' in manifest and '"experiment_sha256"' in manifest
     assert (store / "artifacts" / "clip-s0" / "weights.npz").is_file()
@@ -88,6 +90,10 @@ def test_check_passes_against_itself_and_flags_a_regression(workspace, monkeypat
     hist = pd.read_csv(hist_path)
     hist.loc[(hist["metric"] == "grad_log_ratio") & (hist["variant"] == "gp"), "value"] += 10
     hist.to_csv(hist_path, index=False)
+    assert main(["check", "--baseline", "base", "--results", "base"]) == 2  # a hand edit reads as damage
+    assert "history.csv: damaged" in capsys.readouterr().err
+    (hist_path.parent / "tables.json").unlink()  # re-indexed as if the baseline had been written so
+    ResultStore(workspace / "base", "tiny", "ci").consolidate()
     assert main(["check", "--baseline", "base", "--results", "r1"]) == 2  # r1 has no ci profile
     assert main(["run", "experiments/tiny.yaml", "--profile", "ci", "--results", "fresh"]) == 0
     capsys.readouterr()

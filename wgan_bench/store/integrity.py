@@ -78,7 +78,7 @@ def read_table(path: Path, index: dict | None, required: list[str], numeric: tup
     if missing:
         raise damaged(path, f"missing column(s) {', '.join(missing)}")
     for col in numeric:
-        if not pd.api.types.is_numeric_dtype(df[col]):
+        if df[col].notna().any() and not pd.api.types.is_numeric_dtype(df[col]):  # a header-only table is fine
             raise damaged(path, f"column {col!r} holds non-numbers")
     if entry is not None and len(df) != known[0]["rows"]:
         raise damaged(path, f"{len(df)} rows where {known[0]['rows']} were written")
