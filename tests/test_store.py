@@ -100,7 +100,9 @@ def test_interrupted_consolidation_loses_nothing(tmp_path, monkeypatch):
     assert not list(tmp_path.rglob(".tmp-*"))
 
 
-def test_disk_full_is_a_clear_error_and_the_store_stays_as_it_was(tmp_path, monkeypatch):
+@pytest.mark.parametrize("code, text", [("ENOSPC", "No space left on device"), ("EACCES", "Permission denied"),
+                                        ("EROFS", "Read-only file system")])
+def test_a_refused_write_is_a_clear_error_and_the_store_stays_as_it_was(tmp_path, monkeypatch, code, text):
     import errno
 
     store = ResultStore(tmp_path, "exp", "quick")
@@ -108,14 +110,14 @@ def test_disk_full_is_a_clear_error_and_the_store_stays_as_it_was(tmp_path, monk
     store.consolidate()
     snapshot = {p: p.read_bytes() for p in store.dir.rglob("*") if p.is_file()}
 
-    def full(fd):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def refuse(fd):
+        raise OSError(getattr(errno, code), text)
 
-    monkeypatch.setattr(store_mod_atomic.os, "fsync", full)
+    monkeypatch.setattr(store_mod_atomic.os, "fsync", refuse)
     with pytest.raises(store_mod_atomic.StoreWriteError) as err:
         _store(store, "b-s0")
     monkeypatch.undo()
-    assert "cannot write: No space left on device" in str(err.value) and "intact" in str(err.value)
+    assert f"cannot write: {text}" in str(err.value) and "intact" in str(err.value)
     assert {p: p.read_bytes() for p in store.dir.rglob("*") if p.is_file()} == snapshot
     assert store.runs()["run_id"].tolist() == ["a-s0"]
 
