@@ -222,3 +222,18 @@ def test_disk_full_during_a_sweep_stops_cleanly_and_the_rerun_resumes(tiny_yaml,
     assert main(["run", str(tiny_yaml), "--results", str(results)]) == 0
     assert "1 finished run(s) already stored, skipped" in capsys.readouterr().out
     assert sorted(ResultStore(results, "tiny", "quick").runs()["run_id"]) == ["clip-s0", "clip-s1", "gp-s0", "gp-s1"]
+
+
+def test_a_folder_that_cannot_be_locked_is_a_clear_error(tmp_path, monkeypatch):
+    from wgan_bench.store import lock
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    store = ResultStore(tmp_path, "exp", "quick")
+    _store(store, "a-s0")
+    monkeypatch.setattr(lock.os, "open", refuse)
+    with pytest.raises(store_mod_atomic.StoreWriteError, match="quick: cannot write here: Permission denied"):
+        store.consolidate()
+    monkeypatch.undo()
+    assert store.runs()["run_id"].tolist() == ["a-s0"]  # still pending, still read

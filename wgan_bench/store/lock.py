@@ -11,6 +11,9 @@ import fcntl
 import os
 from pathlib import Path
 
+from ..errors import problem
+from .atomic import StoreWriteError
+
 
 @contextlib.contextmanager
 def locked(path: Path, exclusive: bool):
@@ -18,8 +21,12 @@ def locked(path: Path, exclusive: bool):
     store it cannot write (a read-only checkout) reads without the lock: nobody writes it either."""
     path = Path(path)
     if exclusive:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise StoreWriteError(problem(str(path.parent), None, f"cannot write here: {exc.strerror or exc}; "
+                                                                  "nothing was changed")) from exc
     else:
         try:
             fd = os.open(path, os.O_RDONLY)
