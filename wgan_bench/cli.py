@@ -9,10 +9,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from .errors import UserError, problem
 
-EXPERIMENTS_DIR = "experiments"
+BUNDLED_EXPERIMENTS = Path(__file__).resolve().parent / "experiments"
+
+
+def experiments_dir() -> Path:
+    """`./experiments` when the working folder has one (a checkout, or your own experiments), else
+    the experiments installed with the package."""
+    local = Path("experiments")
+    return local if local.is_dir() else BUNDLED_EXPERIMENTS
+
+
+def _experiment_paths(files: list[str]) -> list[str]:
+    """FILE arguments as given, or a bare experiment name (`clip_sweep`) looked up in experiments_dir()."""
+    out = []
+    for f in files:
+        named = experiments_dir() / f"{f}.yaml"
+        out.append(str(named) if not Path(f).exists() and "/" not in f and named.is_file() else f)
+    return out
 
 
 def _seeds(text: str) -> list[int]:
@@ -30,10 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="experiments, their paper source, variants and claims")
 
     v = sub.add_parser("validate", help="check experiment files against the schema")
-    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("files", nargs="+", metavar="FILE", help="experiment files, or names of bundled experiments")
 
     r = sub.add_parser("run", help="train every variant x seed, store tables, print claims")
-    r.add_argument("files", nargs="+", metavar="FILE")
+    r.add_argument("files", nargs="+", metavar="FILE",
+                   help="experiment files, or names of bundled experiments (clip_sweep)")
     r.add_argument("--profile", default=None,
                    help="named scale profile (default: quick; a file without profiles runs as written)")
     r.add_argument("--seeds", type=_seeds, help="comma-separated seeds, overriding the profile's")
@@ -81,11 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _experiment_files(names: list[str] | None) -> list[str] | None:
     if not names:
         return None
-    from pathlib import Path
-
     files = []
     for name in names:
-        path = Path(EXPERIMENTS_DIR) / f"{name}.yaml"
+        path = experiments_dir() / f"{name}.yaml"
         if not path.is_file():
             raise UserError(problem("--experiment", name, f"no experiment file {path}"))
         files.append(str(path))
@@ -100,7 +116,7 @@ def cmd_list(args, console) -> int:
     table = Table(title="wgan-bench experiments", show_lines=True)
     for col in ("experiment", "source", "variants", "profiles", "claims"):
         table.add_column(col)
-    for exp in discover(root=EXPERIMENTS_DIR):
+    for exp in discover(root=experiments_dir()):
         s = exp.spec
         table.add_row(f"[bold]{s.name}[/bold]\n{s.title}", s.source, "\n".join(s.variants),
                       "\n".join(s.profiles), "\n".join(c.id for c in s.claims))
@@ -112,7 +128,7 @@ def cmd_validate(args, console) -> int:
     from .config.loader import load_experiment
 
     problems = []
-    for f in args.files:
+    for f in _experiment_paths(args.files):
         try:
             load_experiment(f)
             console.print(f"{f}: ok")
@@ -128,7 +144,7 @@ def cmd_run(args, console) -> int:
     from .config.loader import discover
     from .runner.execute import RunRequest, run_experiments
 
-    experiments = discover(args.files)
+    experiments = discover(_experiment_paths(args.files))
     req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
                      results=args.results, jobs=args.jobs, executor=args.executor, force=args.force,
                      ray_address=args.ray_address, cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run)
@@ -145,7 +161,7 @@ def cmd_run(args, console) -> int:
 def cmd_report(args, console) -> int:
     from .report.build import build_report
 
-    written = build_report(args.results, args.out, args.experiments, experiments_dir=EXPERIMENTS_DIR)
+    written = build_report(args.results, args.out, args.experiments, experiments_dir=experiments_dir())
     for path in written:
         console.print(f"wrote {path}")
     return 0
@@ -155,14 +171,14 @@ def cmd_check(args, console) -> int:
     from .claims.regression import run_check
 
     return run_check(_experiment_files(args.experiments), args.baseline, args.results, console,
-                     experiments_dir=EXPERIMENTS_DIR)
+                     experiments_dir=experiments_dir())
 
 
 def cmd_calibrate(args, console) -> int:
     from .claims.regression import run_calibrate
 
     return run_calibrate(_experiment_files(args.experiments), args.seeds, args.baseline, args.results, args.jobs,
-                         console, experiments_dir=EXPERIMENTS_DIR)
+                         console, experiments_dir=experiments_dir())
 
 
 COMMANDS = {"list": cmd_list, "validate": cmd_validate, "run": cmd_run, "report": cmd_report, "check": cmd_check,
