@@ -440,6 +440,8 @@ class Claim(Strict):
     source: str
     check: Check
     basis: str = Field("", description="where the threshold comes from (paper, theory, calibration)")
+    finding: str = Field("", description="why the claim FAILs at this scale (budget, metric, or a contradiction "
+                                         "of the paper), shown in the report's Findings")
     holds_at_init: bool = Field(False, description="the statement is a property of the network at "
                                                    "initialisation, so it may pass on its control; say why in basis")
 

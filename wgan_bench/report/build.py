@@ -111,8 +111,9 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
                      f"| {_uncertainty(o)} | {_md_escape(o.op)} {threshold} | {_control(o)} | {_md_escape(c.source)} |")
         where = f"`{spec.name}` / `{o.claim_id}` ({profile})"
         if o.status == "FAIL":
-            basis = f" Basis: {_md_escape(c.basis)}" if c.basis else ""
-            findings.append(f"- ❌ {where}: measured {measured}, needs {_md_escape(o.op)} {threshold}.{basis}")
+            why = (f" Cause: {_md_escape(c.finding)}" if c.finding else
+                   f" Basis: {_md_escape(c.basis)}" if c.basis else "")
+            findings.append(f"- ❌ {where}: measured {measured}, needs {_md_escape(o.op)} {threshold}.{why}")
         elif o.status == "PASS" and o.passes_untrained:
             findings.append(f"- ⚠️ {where}: passes on the untrained networks too (control {_md_escape(o.op)} "
                             f"{fmt_number(o.control_measured)}), so it does not show what training does.")
