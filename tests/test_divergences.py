@@ -57,9 +57,11 @@ def test_derivatives_match_central_differences_and_closed_forms():
         assert d.dtv_dmu(mu) == pytest.approx(d.central_difference(d.tv, mu, 1e-4), rel=1e-6)
 
 
-def test_js_at_8_is_just_short_of_the_issue_threshold():
-    """The issue's 'JS/log 2 ≥ 0.9999 for μ ≥ 8' is not met at μ = 8 itself: a fact, not a bug."""
+def test_js_at_8_is_the_closed_form_behind_js_saturates():
+    """js-saturates' threshold 0.9998 is JS(8)/log 2 = 0.999865 rounded down; the earlier 0.9999
+    is only met from μ ≈ 8.3 (a spec error, issue #15)."""
     assert d.js(8) / d.LOG2 == pytest.approx(0.999865, abs=1e-6)
+    assert d.js(8) / d.LOG2 >= 0.9998 > d.js(7) / d.LOG2
     assert d.js(8.3) / d.LOG2 > 0.9999
 
 

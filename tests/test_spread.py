@@ -77,7 +77,7 @@ def test_committed_tolerances_cover_the_measured_seed_spread():
         metrics = df[df["item"] == "metric"].set_index("id")  # a claim may share a metric's id
         for reg in exp.spec.regression:
             assert reg.basis, f"{exp.name}: regression {reg.id} has no basis"
-            tol = reg.atol + reg.rtol * abs(metrics.loc[reg.id, "mean"])
+            tol = reg.tolerance(metrics.loc[reg.id, "mean"])
             sd = metrics.loc[reg.id, "sd"]
             assert tol >= spread_mod.TOLERANCE_SD * sd, f"{exp.name}: {reg.id}: tolerance {tol} < 4√2 sd ({sd})"
             checked += 1

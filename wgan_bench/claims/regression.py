@@ -57,7 +57,7 @@ def compare(exp, baseline: ResultStore, fresh: ResultStore) -> list[Row]:
     for reg in spec.regression:
         bv = aggregate(per_seed(bh, reg.variant, reg), reg.aggregate)
         fv = aggregate(per_seed(fh, reg.variant, reg), reg.aggregate)
-        tol = reg.atol + reg.rtol * abs(bv) if not math.isnan(bv) else float("nan")
+        tol = reg.tolerance(bv)
         ok = not math.isnan(bv) and not math.isnan(fv) and abs(fv - bv) <= tol
         sd = spread.get(("metric", reg.id), {}).get("sd", math.nan)
         seeds = f"; seed sd {fmt_number(sd)}" if not math.isnan(sd) else ""
@@ -174,7 +174,7 @@ def _print_spread(exp, spread: pd.DataFrame, console) -> None:
         gate = r["gate"]
         if r["item"] == "metric":
             reg = tolerances[r["id"]]
-            tol = reg.atol + reg.rtol * abs(r["mean"]) if not math.isnan(r["mean"]) else math.nan
+            tol = reg.tolerance(r["mean"])
             short = not math.isnan(r["sd"]) and tol < TOLERANCE_SD * r["sd"]
             gate = f"tolerance {fmt_number(tol)}" + (f" [red]< {TOLERANCE_SD:.3g} sd[/red]" if short else "")
         n_pass = "" if r["item"] == "metric" else f"{int(r['n_pass'])}/{int(r['groups'])}"

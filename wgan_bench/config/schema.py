@@ -462,6 +462,10 @@ class Regression(Selector):
     rtol: float = Field(0.0, ge=0)
     basis: str = Field("", description="the seed-to-seed spread the tolerance was sized from")
 
+    def tolerance(self, baseline: float) -> float:
+        """The allowed |fresh − baseline| (NaN without a baseline value)."""
+        return self.atol + self.rtol * abs(baseline)
+
 
 # ---------------------------------------------------------------- report
 class FigureSpec(Strict):

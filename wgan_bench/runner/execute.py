@@ -55,10 +55,11 @@ def store_profile(profile: str, overrides: list[str] | None) -> str:
     (`quick+1a2b3c4d`), so trying a setting never replaces its baselines."""
     if not overrides:
         return profile
-    return f"{profile}+{hashlib.sha256(chr(10).join(overrides).encode()).hexdigest()[:8]}"
+    digest = hashlib.sha256("\n".join(overrides).encode()).hexdigest()
+    return f"{profile}+{digest[:8]}"
 
 
-def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[LoadedExperiment, list[RunSpec]]]:
+def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[LoadedExperiment, str, list[RunSpec]]]:
     """Resolve every run first, so bad input is reported before any training starts."""
     if req.executor not in ("local", "ray"):
         raise UserError(problem("--executor", req.executor, "must be 'local' or 'ray'"))
@@ -73,8 +74,9 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
                             ("--gpus-per-run", req.gpus_per_run)):
             if value:
                 raise UserError(problem(flag, None, "only applies with --executor ray"))
-    resolved = [(exp, exp.resolve(profile_for(exp, req.profile), req.seeds, req.variants, req.overrides))
-                for exp in experiments]
+    profiles = [profile_for(exp, req.profile) for exp in experiments]
+    resolved = [(exp, profile, exp.resolve(profile, req.seeds, req.variants, req.overrides))
+                for exp, profile in zip(experiments, profiles, strict=True)]
     writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
     return resolved
 
@@ -122,8 +124,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
     outcomes = []
     with _executor(req, threads) as run_all:
         commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
-        for exp, runs in plans:
-            profile = profile_for(exp, req.profile)
+        for exp, profile, runs in plans:
             store = ResultStore(req.results, exp.name, store_profile(profile, req.overrides))
             todo = pending_runs(store, runs, req.force, console)
             started = now()
