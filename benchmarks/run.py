@@ -35,7 +35,7 @@ IMPLS = ("wgan-bench", "keras.io baseline")
 # ---------------------------------------------------------------- child processes
 def _child_wgan_bench(workload, iters: int, chunk: int) -> tuple[list[float], Callable[[], float]]:
     """Chunk-end timestamps of a timed run, and a function counting one step's executed GFLOP."""
-    from wgan_bench.runner.tf_setup import configure_tensorflow
+    from wgan_bench.tf_setup import configure_tensorflow
 
     configure_tensorflow()
     from wgan_bench.config.loader import RunSpec
@@ -68,7 +68,7 @@ def _child_matmul(sizes: list[int]) -> dict[str, dict[str, float]]:
     """GFLOP/s per shape class at batch m: m x 512 @ 512 x 512 ("other": forward passes and
     input gradients) and (m x 512)^T @ m x 512 ("batch_contracted": weight gradients); the best of
     5 timings of a dependent chain, compiled by XLA like wgan-bench's step."""
-    from wgan_bench.runner.tf_setup import configure_tensorflow
+    from wgan_bench.tf_setup import configure_tensorflow
 
     configure_tensorflow()
     import tensorflow as tf

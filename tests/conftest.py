@@ -18,7 +18,7 @@ XLA_CACHE = os.environ.setdefault("WGAN_BENCH_XLA_CACHE", tempfile.mkdtemp(prefi
 
 @pytest.fixture(scope="session")
 def tf_ready():
-    from wgan_bench.runner.tf_setup import configure_tensorflow
+    from wgan_bench.tf_setup import configure_tensorflow
 
     configure_tensorflow()
     import tensorflow as tf

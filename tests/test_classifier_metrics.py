@@ -147,7 +147,7 @@ def test_classifier_is_the_same_whichever_process_trains_it(tmp_path):
     """A process with 2 threads trains it in a 1-thread child; one with 1 thread trains it itself."""
     code = """
 import sys
-from wgan_bench.runner.tf_setup import configure_tensorflow
+from wgan_bench.tf_setup import configure_tensorflow
 configure_tensorflow(int(sys.argv[1]))
 from wgan_bench.data.images import ImageData, load_digits
 from wgan_bench.metrics import classifier as C

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from wgan_bench.methods.losses import LOSSES
+from wgan_bench.registry import LOSSES
 
 
 @pytest.fixture(scope="module")
@@ -30,28 +30,28 @@ def test_tfgan_loader_skips_broken_init(tfgan):
 
 def test_wasserstein_matches_tfgan(tfgan, outputs):
     real, fake = outputs
-    assert float(LOSSES["wasserstein"].critic(real, fake)) == pytest.approx(
+    assert float(LOSSES.load("wasserstein").critic(real, fake)) == pytest.approx(
         float(tfgan.wasserstein_discriminator_loss(real, fake)), rel=1e-6)
-    assert float(LOSSES["wasserstein"].generator(fake)) == pytest.approx(
+    assert float(LOSSES.load("wasserstein").generator(fake)) == pytest.approx(
         float(tfgan.wasserstein_generator_loss(fake)), rel=1e-6)
 
 
 def test_minimax_matches_tfgan(tfgan, outputs):
     real, fake = outputs
     # tensorflow-gan averages the two BCE terms' sums; with equal batch sizes that is the same sum of means
-    assert float(LOSSES["minimax"].critic(real, fake)) == pytest.approx(
+    assert float(LOSSES.load("minimax").critic(real, fake)) == pytest.approx(
         float(tfgan.minimax_discriminator_loss(real, fake, label_smoothing=0.0)), rel=1e-5)
     # tfgan writes the generator loss as -D_loss(real_logits=ones, fake): the same function of the
     # fake logits plus the constant softplus(-1), so values differ by it and gradients agree.
-    assert float(LOSSES["minimax"].generator(fake)) == pytest.approx(
+    assert float(LOSSES.load("minimax").generator(fake)) == pytest.approx(
         float(tfgan.minimax_generator_loss(fake)) + float(np.log1p(np.exp(-1.0))), rel=1e-5)
 
 
 def test_non_saturating_matches_tfgan(tfgan, outputs):
     real, fake = outputs
-    assert float(LOSSES["non_saturating"].critic(real, fake)) == pytest.approx(
+    assert float(LOSSES.load("non_saturating").critic(real, fake)) == pytest.approx(
         float(tfgan.modified_discriminator_loss(real, fake, label_smoothing=0.0)), rel=1e-5)
-    assert float(LOSSES["non_saturating"].generator(fake)) == pytest.approx(
+    assert float(LOSSES.load("non_saturating").generator(fake)) == pytest.approx(
         float(tfgan.modified_generator_loss(fake)), rel=1e-5)
 
 

@@ -114,7 +114,7 @@ def test_the_pool_starts_every_worker_at_once():
 def test_the_driver_plans_worker_batches_without_tensorflow():
     """A --jobs driver must not pay TensorFlow's start-up (~4 s on 2 cores) next to its workers."""
     code = ("from wgan_bench.config.loader import load_experiment\n"
-            "from wgan_bench.runner import execute, pool_executor\n"
+            "from wgan_bench.commands import run as execute\nfrom wgan_bench.runner import pool_executor\n"
             "runs = load_experiment('benchmarks/sweep12.yaml').resolve('quick')\n"
             "print(sorted(len(b) for b in pool_executor.batches_for_workers(runs, 2)))\n")
     proc = run_without_tensorflow(code, REPO)

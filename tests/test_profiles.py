@@ -14,8 +14,8 @@ def test_defaults_are_validated_even_when_every_variant_overrides_them(tiny_yaml
 
 
 def test_profile_choice_and_overrides_stored_apart(tiny_yaml):
+    from wgan_bench.commands.run import profile_for, store_profile
     from wgan_bench.config.loader import load_experiment
-    from wgan_bench.runner.execute import profile_for, store_profile
 
     exp = load_experiment(tiny_yaml)
     assert profile_for(exp, None) == "quick" and profile_for(exp, "ci") == "ci"

@@ -13,7 +13,7 @@ from .conftest import XLA_CACHE
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
                     reason="needs CPU affinity and 2 usable cores")
 def test_threads_follow_the_cores_a_process_may_use_not_the_machines():
-    code = "from wgan_bench.runner.tf_setup import tensorflow_settings as s; print(s()['intra_op_threads'])"
+    code = "from wgan_bench.tf_setup import tensorflow_settings as s; print(s()['intra_op_threads'])"
     cores = os.sched_getaffinity(0)
     pinned = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             preexec_fn=lambda: os.sched_setaffinity(0, {min(cores)}))  # as under `taskset -c`
@@ -23,7 +23,7 @@ def test_threads_follow_the_cores_a_process_may_use_not_the_machines():
 
 
 def test_xla_cache_folder_rules(tmp_path, monkeypatch):
-    from wgan_bench.runner.tf_setup import XLA_CACHE_ENV, xla_cache_dir
+    from wgan_bench.tf_setup import XLA_CACHE_ENV, xla_cache_dir
 
     monkeypatch.delenv(XLA_CACHE_ENV)
     assert xla_cache_dir() is None  # opt-in
@@ -54,7 +54,7 @@ def test_tensorflow_starts_without_kerass_optional_imports_which_still_import_af
     code = """
 import sys
 import pandas as pd  # the driver has it already: left alone
-from wgan_bench.runner.tf_setup import configure_tensorflow
+from wgan_bench.tf_setup import configure_tensorflow
 configure_tensorflow(1)
 import keras
 assert "sklearn" not in sys.modules and "matplotlib" not in sys.modules, "Keras imported them"

@@ -13,7 +13,9 @@ def _cfg(**over):
                 optimizer={"name": "rmsprop", "learning_rate": 1e-2}, train={"steps": 10, "batch_size": 32},
                 record={"every": 5, "diagnostics": ["layer_grad_norms", "weight_stats", "weight_hist"]})
     for key, value in over.items():
-        base[key] = {**base[key], **value}
+        # A method record is replaced when it names another method, merged otherwise.
+        base[key] = value if key == "method" and value.get("name", base[key]["name"]) != base[key]["name"] \
+            else {**base[key], **value}
     return RunConfig.model_validate(base)
 
 
@@ -64,7 +66,7 @@ def test_layer_gradient_norms_match_a_manual_tape(trainer, tf_ready):
     cfg = _cfg(method={"name": "wgan_gp", "gp_weight": 10}, optimizer={"name": "adam", "learning_rate": 1e-3})
     trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
     compiled = trainer.compiled(cfg)
-    model, layer_grads = compiled.model, compiled.layer_grads
+    model, layer_grads = compiled.model, compiled.diagnostics["layer_grad_norms"].layer_grads
     state = model.diag_seed_generator.state.numpy().copy()
     _, norms = layer_grads()
     model.diag_seed_generator.state.assign(state)  # replay the same batch by hand
@@ -136,7 +138,9 @@ def _shift_cfg(**over):
                 train={"steps": 400, "batch_size": 64, "train_generator": False},
                 record={"every": 100, "diagnostics": ["dual_estimate", "theta_grads"], "eval_samples": 2048})
     for key, value in over.items():
-        base[key] = {**base[key], **value}
+        # A method record is replaced when it names another method, merged otherwise.
+        base[key] = value if key == "method" and value.get("name", base[key]["name"]) != base[key]["name"] \
+            else {**base[key], **value}
     return RunConfig.model_validate(base)
 
 

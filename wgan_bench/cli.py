@@ -141,8 +141,8 @@ def cmd_validate(args, console) -> int:
 
 def cmd_run(args, console) -> int:
     from .claims.table import print_claims
+    from .commands.run import RunRequest, run_experiments
     from .config.loader import discover
-    from .runner.execute import RunRequest, run_experiments
 
     experiments = discover(_experiment_paths(args.files))
     req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
@@ -168,14 +168,14 @@ def cmd_report(args, console) -> int:
 
 
 def cmd_check(args, console) -> int:
-    from .claims.regression import run_check
+    from .commands.gate import run_check
 
     return run_check(_experiment_files(args.experiments), args.baseline, args.results, console,
                      experiments_dir=experiments_dir())
 
 
 def cmd_calibrate(args, console) -> int:
-    from .claims.regression import run_calibrate
+    from .commands.gate import run_calibrate
 
     return run_calibrate(_experiment_files(args.experiments), args.seeds, args.baseline, args.results, args.jobs,
                          console, experiments_dir=experiments_dir())

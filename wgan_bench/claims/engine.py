@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..registry import AGGREGATES, CHECKS
 from .control import control_history, trained_variants
-from .select import AGGREGATORS, aggregate, finished_history, metric_series, per_seed
+from .select import aggregate, finished_history, metric_series, per_seed
 from .uncertainty import Evidence, interval, sign_test
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -64,7 +65,9 @@ def _required(min_seeds, n: int) -> int:
     return n if min_seeds == "all" else int(min_seeds)
 
 
-def _threshold(c, history) -> tuple:
+# Each check kind is a `check` registry entry (wgan_bench.builtin): (config, history) ->
+# (status, measured, threshold, detail, evidence[, op]).
+def threshold(c, history) -> tuple:
     vals = per_seed(history, c.variant, c).dropna()
     if not len(vals):
         return INCONCLUSIVE, float("nan"), c.value, f"no finished runs of {c.variant}", Evidence()
@@ -79,11 +82,11 @@ def _threshold(c, history) -> tuple:
 
 def _stat(how: str, absolute: bool = False):
     """The seed aggregate as a function of the per-seed values (what the interval resamples)."""
-    fn = AGGREGATORS[how]
+    fn = AGGREGATES.load(how)
     return (lambda v: float(abs(fn(v)))) if absolute else (lambda v: float(fn(v)))
 
 
-def _comparison(c, history) -> tuple:
+def comparison(c, history) -> tuple:
     a, b = per_seed(history, c.a, c).dropna(), per_seed(history, c.b, c).dropna()
     rhs = f"{_fmt(c.factor)}·{c.b}" + (f" + {_fmt(c.margin)}" if c.margin else "")
     if not c.per_seed:
@@ -104,7 +107,7 @@ def _comparison(c, history) -> tuple:
     return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail, Evidence(k=len(ok), n=len(seeds))
 
 
-def _order(c, history) -> tuple:
+def order(c, history) -> tuple:
     per = [per_seed(history, v, c).dropna() for v in c.variants]
     seeds = sorted(set.intersection(*(set(p.index) for p in per)))
     if not seeds:
@@ -118,7 +121,7 @@ def _order(c, history) -> tuple:
     return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail, Evidence(k=len(ok), n=len(seeds))
 
 
-def _relation(c, history) -> tuple:
+def relation(c, history) -> tuple:
     x = metric_series(history, c.variant, c.metric, c.layer)
     stats = {}
     for seed, g in x.groupby("seed"):
@@ -161,7 +164,7 @@ def _window_ends(steps, values, step_from: int, step_to: int, share: float) -> t
     return float(np.median(inside[:n])), float(np.median(inside[-n:]))
 
 
-def _any_of(c, history) -> tuple:
+def any_of(c, history) -> tuple:
     """The first passing alternative's numbers, op and evidence; if none passes, the first failing one's."""
     results = [_evaluate(sub, history) for sub in c.checks]
     detail = " | ".join(f"[{r[0]}] {r[3]}" for r in results)
@@ -172,15 +175,11 @@ def _any_of(c, history) -> tuple:
     return INCONCLUSIVE, float("nan"), float("nan"), detail, Evidence(), results[0][4]
 
 
-CHECKS = {"threshold": _threshold, "comparison": _comparison, "order": _order, "relation": _relation,
-          "any_of": _any_of}
-
-
 def _evaluate(c, history) -> tuple:
     """(status, measured, threshold, detail, op, evidence) of one check."""
     op = ">=" if c.kind == "order" or getattr(c, "per_seed", False) else getattr(c, "op", None)
     try:
-        status, measured, threshold, detail, evidence, *decided = CHECKS[c.kind](c, history)
+        status, measured, threshold, detail, evidence, *decided = CHECKS.load(c.kind)(c, history)
     except ValueError as exc:
         return INCONCLUSIVE, float("nan"), float("nan"), str(exc), op, Evidence()
     if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
@@ -196,7 +195,8 @@ def _variants(c) -> set[str]:
 
 def _has_control(c, trained: set[str]) -> bool:
     """Claims about training have a control; relations over steps and analyses do not."""
-    if c.kind == "relation" or (c.kind == "any_of" and any(sub.kind == "relation" for sub in c.checks)):
+    subs = c.checks if c.kind == "any_of" else [c]
+    if any(CHECKS.meta(sub.kind, "over_steps") for sub in subs):
         return False
     return _variants(c) <= trained
 

@@ -1,5 +1,5 @@
-"""`wgan-bench check`: fresh results against committed baselines (DESIGN §2), and
-`wgan-bench calibrate`: the seed-to-seed spread that sizes the gate (see `spread`).
+"""What `wgan-bench check` compares (DESIGN §2): fresh results against committed baselines.
+Running the fresh results and `calibrate` live in `wgan_bench.commands.gate`.
 
 A regression is a metric listed under `regression:` that moved by more than
 atol + rtol·|baseline|, or a claim that passes in the baseline but not in the fresh results:
@@ -10,20 +10,12 @@ its fresh value also leaves the band the seeds spanned.
 from __future__ import annotations
 
 import math
-import tempfile
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-import pandas as pd
-from rich.markup import escape
-from rich.table import Table
-
-from ..config.loader import discover
-from ..errors import UserError, problem
-from ..store.results import ResultStore, require_results
+from ..store.results import ResultStore
 from .engine import PASS, evaluate_claims
 from .select import aggregate, finished_history, per_seed
-from .spread import BAND_SD, SPREAD_FILE, TOLERANCE_SD, seed_spread, within_band
+from .spread import BAND_SD, SPREAD_FILE, within_band
 from .table import fmt_number
 
 
@@ -81,103 +73,3 @@ def _claim_verdict(was: str, fresh, spread_row) -> tuple[bool, str]:
 def _spread_rows(store: ResultStore) -> dict:
     df = store.table(SPREAD_FILE, ["item", "id", "gate"])
     return {} if df is None else {(r["item"], r["id"]): r for r in df.to_dict("records")}
-
-
-def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | None, console,
-              experiments_dir: str = "experiments") -> int:
-    experiments = discover(files, root=experiments_dir)
-    base_root = require_results(baseline_dir)
-    missing = [f"{base_root}/{e.name}/{check_profile(e)}" for e in experiments
-               if not ResultStore(base_root, e.name, check_profile(e)).exists()]
-    if missing:
-        raise UserError([problem(m, None, "no committed baseline; run `wgan-bench run` with this profile "
-                                          "into the baseline folder and commit it") for m in missing])
-    if results_dir is not None:
-        return _report(experiments, base_root, require_results(results_dir), console)
-    from ..runner.execute import RunRequest, run_experiments
-
-    with tempfile.TemporaryDirectory(prefix="wgan-bench-check-") as tmp:
-        for exp in experiments:
-            outcome = run_experiments([exp], RunRequest(profile=check_profile(exp), results=tmp), console)[0]
-            if outcome.failed_runs:
-                for line in outcome.failed_runs:
-                    console.print(f"[red]run failed[/red] {exp.name}/{line}")
-                return 1
-        return _report(experiments, base_root, tmp, console)
-
-
-def _report(experiments, base_root, fresh_root, console) -> int:
-    rows: list[Row] = []
-    for exp in experiments:
-        profile = check_profile(exp)
-        fresh = ResultStore(fresh_root, exp.name, profile)
-        if not fresh.exists():
-            raise UserError(problem(str(fresh.dir), None, "no fresh results to check"))
-        rows += compare(exp, ResultStore(base_root, exp.name, profile), fresh)
-    table = Table(title="wgan-bench check: fresh results vs committed baselines", title_justify="left")
-    for col in ("experiment", "item", "baseline", "fresh", "allowed", "verdict"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(r.experiment, r.item, escape(r.baseline), escape(r.fresh), escape(r.allowed),
-                      "[green]ok[/green]" if r.ok else "[bold red]REGRESSION[/bold red]")
-    console.print(table)
-    bad = [r for r in rows if not r.ok]
-    console.print(f"[bold red]{len(bad)} regression(s)[/bold red]" if bad
-                  else "[bold green]no regressions[/bold green]")
-    return 1 if bad else 0
-
-
-def profile_seeds(exp, profile: str) -> list[int]:
-    return sorted({r.seed for r in exp.resolve(profile, None, None, None)})
-
-
-def run_calibrate(files: list[str] | None, seeds: list[int], baseline_dir: str, results_dir: str | None,
-                  jobs: int | None, console, experiments_dir: str = "experiments") -> int:
-    """Run each experiment's check profile with `seeds`, then write the spread over those seeds and
-    the baseline's own to `seed_spread.csv` in the baseline folder."""
-    experiments = discover(files, root=experiments_dir)
-    base_root = require_results(baseline_dir)
-    from ..runner.execute import RunRequest, run_experiments
-
-    keep = nullcontext(results_dir) if results_dir else tempfile.TemporaryDirectory(prefix="wgan-bench-calib-")
-    with keep as root:
-        for exp in experiments:
-            profile = check_profile(exp)
-            base = ResultStore(base_root, exp.name, profile)
-            if not base.exists():
-                raise UserError(problem(str(base.dir), None, "no committed baseline to calibrate"))
-            clash = sorted(set(seeds) & set(profile_seeds(exp, profile)))
-            if clash:
-                raise UserError(problem("--seeds", ",".join(map(str, clash)),
-                                        f"already the {profile} profile's seeds; choose others"))
-            outcome = run_experiments([exp], RunRequest(profile=profile, seeds=seeds, results=root, jobs=jobs),
-                                      console)[0]
-            if outcome.failed_runs:
-                for line in outcome.failed_runs:
-                    console.print(f"[red]run failed[/red] {exp.name}/{line}")
-                return 1
-            (br, bh), (cr, ch) = base.load(), outcome.store.load()
-            runs, history = pd.concat([br, cr], ignore_index=True), pd.concat([bh, ch], ignore_index=True)
-            spread = seed_spread(exp.spec, runs, history, len(profile_seeds(exp, profile)))
-            base.write_table(SPREAD_FILE, spread)
-            _print_spread(exp, spread, console)
-            console.print(f"wrote {base.dir / SPREAD_FILE}")
-    return 0
-
-
-def _print_spread(exp, spread: pd.DataFrame, console) -> None:
-    tolerances = {r.id: r for r in exp.spec.regression}
-    table = Table(title=f"{exp.name}: seed-to-seed spread of what check gates", title_justify="left")
-    for col in ("item", "values over seed groups", "n pass", "mean", "sd", "gate"):
-        table.add_column(col, overflow="fold")
-    for r in spread.to_dict("records"):
-        gate = r["gate"]
-        if r["item"] == "metric":
-            reg = tolerances[r["id"]]
-            tol = reg.tolerance(r["mean"])
-            short = not math.isnan(r["sd"]) and tol < TOLERANCE_SD * r["sd"]
-            gate = f"tolerance {fmt_number(tol)}" + (f" [red]< {TOLERANCE_SD:.3g} sd[/red]" if short else "")
-        n_pass = "" if r["item"] == "metric" else f"{int(r['n_pass'])}/{int(r['groups'])}"
-        table.add_row(f"{r['item']} {r['id']}", escape(str(r["values"])), n_pass, fmt_number(r["mean"]),
-                      fmt_number(r["sd"]), gate)
-    console.print(table)

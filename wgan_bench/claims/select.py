@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-AGGREGATORS = {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}
+from ..registry import AGGREGATES, REDUCERS
 
 
 def finished_history(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
@@ -26,32 +26,59 @@ def metric_series(history: pd.DataFrame, variant: str, metric: str, layer: int |
 
 
 def reduce_one(steps: np.ndarray, values: np.ndarray, how: str, step: int | None = None) -> float:
+    """One number from a run's (steps, values) by reducer `how` (a `reducer` registry entry)."""
     order = np.argsort(steps, kind="stable")
-    steps, values = steps[order], values[order]
-    if how == "final":
-        return float(values[-1])
-    if how == "initial":
-        return float(values[0])
-    if how == "at_step":
-        return float(values[np.argmin(np.abs(steps - step))])
-    if how in ("median_second_half", "mean_second_half"):
-        half = values[(steps >= steps[-1] / 2) & (steps > 0)]
-        half = half if len(half) else values[-1:]
-        return float(np.median(half) if how.startswith("median") else np.mean(half))
-    if how == "median":
-        return float(np.median(values))
-    if how == "min":
-        return float(np.min(values))
-    if how == "max":
-        return float(np.max(values))
-    if how == "max_until_step":
-        return float(np.max(values[steps <= step])) if np.any(steps <= step) else float("nan")
-    if how in ("min_from_step", "max_from_step"):
-        window = values[steps >= step]
-        if not len(window):
-            return float("nan")
-        return float(np.min(window) if how == "min_from_step" else np.max(window))
-    raise KeyError(how)
+    return float(REDUCERS.load(how)(steps[order], values[order], step))
+
+
+# Reducers: (steps ascending, values, step) -> one number. `step` bounds the *_step windows.
+def reduce_final(steps, values, step):
+    return values[-1]
+
+
+def reduce_initial(steps, values, step):
+    return values[0]
+
+
+def reduce_at_step(steps, values, step):
+    return values[np.argmin(np.abs(steps - step))]
+
+
+def _second_half(steps, values):
+    half = values[(steps >= steps[-1] / 2) & (steps > 0)]
+    return half if len(half) else values[-1:]
+
+
+def reduce_median_second_half(steps, values, step):
+    return np.median(_second_half(steps, values))
+
+
+def reduce_mean_second_half(steps, values, step):
+    return np.mean(_second_half(steps, values))
+
+
+def reduce_median(steps, values, step):
+    return np.median(values)
+
+
+def reduce_min(steps, values, step):
+    return np.min(values)
+
+
+def reduce_max(steps, values, step):
+    return np.max(values)
+
+
+def reduce_max_until_step(steps, values, step):
+    return np.max(values[steps <= step]) if np.any(steps <= step) else np.nan
+
+
+def reduce_min_from_step(steps, values, step):
+    return np.min(values[steps >= step]) if np.any(steps >= step) else np.nan
+
+
+def reduce_max_from_step(steps, values, step):
+    return np.max(values[steps >= step]) if np.any(steps >= step) else np.nan
 
 
 def per_seed(history: pd.DataFrame, variant: str, sel) -> pd.Series:
@@ -63,4 +90,4 @@ def per_seed(history: pd.DataFrame, variant: str, sel) -> pd.Series:
 
 
 def aggregate(values: pd.Series, how: str) -> float:
-    return float(AGGREGATORS[how](values.to_numpy())) if len(values) else float("nan")
+    return float(AGGREGATES.load(how)(values.to_numpy())) if len(values) else float("nan")

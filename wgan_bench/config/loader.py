@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +17,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import UserError, problem
-from .schema import NET_MODELS, AnalysisConfig, Experiment, RunConfig, validate_run_config
+from ..registry import ANALYSES, CRITICS, DIAGNOSTICS, GENERATORS, METHODS, allowed_fields, metric_names
+from .schema import AnalysisConfig, Experiment, RunConfig, validate_run_config
 
 PROFILE_KEYS = {"seeds", "variants", "description"}
-# Tags of tagged unions, which pydantic adds to error locations.
-TAGS = {"threshold", "comparison", "order", "relation", "any_of", "layer_profile", "weight_hist", "metric_curve",
-        "critic_curve", "divergence_curves", "transport_plan", "line_curves",
-        "train-run", "analysis-run", "mlp-generator", "shift-generator", "noise-generator", "dcgan-generator",
-        "constant_filter-generator", "mlp-critic", "dcgan-critic", "sample_grid", "value_surfaces", "image_grid"}
+# Tags of the run-task union, which pydantic adds to error locations.
+TAGS = {"train-run", "analysis-run"}
+# Sections whose `kind` / `name` picks a registry entry's model: (registry, key, default).
+TAGGED_SECTIONS = {"generator": (GENERATORS, "kind", "mlp"), "critic": (CRITICS, "kind", "mlp"),
+                   "method": (METHODS, "name", None)}
+# Error types whose message already says everything (the input is named in it).
+SELF_EXPLAINED = {"unknown_name", "unknown_field"}
 
 
 @dataclass(frozen=True)
@@ -73,62 +74,23 @@ def _loc(parts) -> str:
     return ".".join(str(p) for p in parts)
 
 
-def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str] | None:
-    """Field names allowed at the parent of `loc` (best effort), for 'unknown field' messages."""
-    current: Any = model
-    parts, i = list(loc[:-1]), 0
-    while i < len(parts):
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(str(parts[i]))
-        if field is None:
-            return None
-        if typing.get_origin(field.annotation) in (dict, list):
-            i += 1  # the next part is a key or an index
-        current = _unwrap(field.annotation)
-        i += 1
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return sorted(current.model_fields)
-    return None
-
-
-def _unwrap(annotation):
-    """Model class inside Optional / list / dict annotations, when there is exactly one."""
-    args = typing.get_args(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-    if len(models) == 1:
-        return models[0]
-    for a in args:
-        inner = _unwrap(a)
-        if inner is not None:
-            return inner
-    return None
-
-
 def format_validation_error(err: ValidationError, file: str, prefix: str = "",
                             model: type[BaseModel] | None = None) -> list[str]:
     out = []
     for e in err.errors():
         loc = tuple(e["loc"])
-        # Tagged unions add the tag to the location (e.g. claims.0.check.threshold.op).
         loc = tuple(p for p in loc if p not in TAGS)
         field = ".".join(x for x in (prefix, _loc(loc)) if x)
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            allowed = _allowed_fields(model, loc) if model else None
+            allowed = allowed_fields(model, loc) if model else None
             msg = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         elif e["type"] == "missing":
             msg = "required field is missing"
-        elif e["type"] == "union_tag_invalid" and e["ctx"]["tag"].endswith(("-generator", "-critic")):
-            # Network kinds are tagged '<kind>-generator' / '<kind>-critic' internally.
-            kinds = [t.split("-")[0] for t in re.findall(r"'([\w-]+)'", e["ctx"]["expected_tags"])]
-            field = f"{field}.kind"
-            msg = f"unknown kind {e['ctx']['tag'].split('-')[0]!r}; allowed: {', '.join(kinds)}"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        if e["type"] not in ("missing", "extra_forbidden") and "input" in e and not isinstance(e["input"], dict):
+        explained = e["type"] in ("missing", "extra_forbidden", *SELF_EXPLAINED)
+        if not explained and "input" in e and not isinstance(e["input"], dict):
             msg += f" (got {e['input']!r})"
         out.append(problem(file, field, msg))
     return out
@@ -224,6 +186,7 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
                     need(getattr(c, attr), f"{base}.{attr}")
             for j, v in enumerate(getattr(c, "variants", []) or []):
                 need(v, f"{base}.variants.{j}")
+    out += _check_metrics(exp)
     ids = [c.id for c in spec.claims]
     for i, cid in enumerate(ids):
         if ids.index(cid) != i:
@@ -238,9 +201,73 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
     return out
 
 
-def _kind(net) -> object:
-    """A network section's kind (MLP when unsaid); None for a section that is not a mapping."""
-    return net.get("kind", "mlp") if isinstance(net, dict) else None
+def _variant_metrics(exp: LoadedExperiment) -> dict[str, set[str]]:
+    """The metrics each (valid) variant records as written, without a profile."""
+    out = {}
+    for variant in exp.spec.variants:
+        try:
+            cfg = validate_run_config(_merged(exp, variant, None, []))
+        except ValidationError:
+            continue  # reported elsewhere
+        if cfg.task == "analysis":
+            names = [cfg.analysis]
+            registry = ANALYSES
+        else:
+            names, registry = cfg.diagnostics, DIAGNOSTICS
+        out[variant] = {m for n in names for m in registry.meta(n, "metrics", {})}
+    return out
+
+
+def _check_metrics(exp: LoadedExperiment) -> list[str]:
+    """Every metric a claim, regression entry, figure or table names is one a diagnostic or an
+    analysis records (`layer` given exactly for per-layer ones), and one its variant records."""
+    spec, file, out = exp.spec, str(exp.path), []
+    known, recorded = metric_names(), _variant_metrics(exp)
+
+    def need(metric, layer, field, variants=(), layer_field=True):
+        if metric is None:
+            return
+        facts = known.get(metric)
+        if facts is None:
+            out.append(problem(file, field, f"unknown metric {metric!r}; allowed: {', '.join(sorted(known))}"))
+            return
+        if layer_field and facts["per_layer"] and layer is None:
+            out.append(problem(file, field, f"metric {metric!r} is recorded per layer: give `layer`"))
+        elif layer_field and not facts["per_layer"] and layer is not None:
+            out.append(problem(file, field, f"metric {metric!r} is not recorded per layer: drop `layer`"))
+        for v in variants:
+            if v in recorded and metric not in recorded[v]:
+                by = " or ".join(facts["by"])
+                out.append(problem(file, field, f"variant {v} does not record {metric!r}; it comes from {by} "
+                                                f"(add it to the variant's record.diagnostics)"))
+
+    for i, claim in enumerate(spec.claims):
+        checks = claim.check.checks if claim.check.kind == "any_of" else [claim.check]
+        for k, c in enumerate(checks):
+            base = f"claims.{i}.check" + (f".checks.{k}" if claim.check.kind == "any_of" else "")
+            variants = [getattr(c, a) for a in ("variant", "a", "b") if hasattr(c, a)]
+            variants += list(getattr(c, "variants", []))
+            need(getattr(c, "metric", None), getattr(c, "layer", None), f"{base}.metric", variants)
+            need(getattr(c, "metric_y", None), None, f"{base}.metric_y", variants)
+    for i, reg in enumerate(spec.regression):
+        need(reg.metric, reg.layer, f"regression.{i}.metric", [reg.variant])
+    for i, fig in enumerate(spec.report.figures):
+        need(getattr(fig, "metric", None), getattr(fig, "layer", None), f"report.figures.{i}.metric",
+             layer_field=fig.kind != "layer_profile")
+        need(getattr(fig, "rho_with", None), None, f"report.figures.{i}.rho_with")
+        for j, line in enumerate(getattr(fig, "lines", []) or []):
+            need(line.metric, None, f"report.figures.{i}.lines.{j}.metric")
+    for i, table in enumerate(spec.report.tables):
+        for j, row in enumerate(table.rows):
+            need(row.metric, row.layer, f"report.tables.{i}.rows.{j}.metric")
+    return out
+
+
+def _kind(section: str, value) -> object:
+    """The registry entry a tagged section picks (its default when unsaid); None for a value that
+    is not a mapping."""
+    _, key, default = TAGGED_SECTIONS[section]
+    return value.get(key, default) if isinstance(value, dict) else None
 
 
 def _task(d: dict) -> str:
@@ -248,16 +275,18 @@ def _task(d: dict) -> str:
 
 
 def drop_other_kinds(cfg: dict, explicit: dict) -> dict:
-    """Drop generator/critic fields inherited (from defaults of another kind, or a profile) that
-    belong only to other network kinds than the one chosen, e.g. `filters` when a variant switches
-    to an MLP. Fields written for this kind (`explicit`) stay, to be reported if wrong."""
-    for section, models in NET_MODELS.items():
-        net, kind = cfg.get(section), _kind(cfg.get(section))
-        if isinstance(kind, str) and kind in models:
+    """Drop fields of a tagged section (generator, critic, method) inherited from defaults of
+    another kind, or from a profile, that belong only to other entries than the one chosen, e.g.
+    `filters` when a variant switches to an MLP or `gp_weight` when it switches to clipping.
+    Fields written for this entry (`explicit`) stay, to be reported if wrong."""
+    for section, (registry, _, _) in TAGGED_SECTIONS.items():
+        value, kind = cfg.get(section), _kind(section, cfg.get(section))
+        if isinstance(kind, str) and kind in registry:
+            models = [e.config for e in registry.entries() if e.config is not None]
             written = explicit.get(section)
-            own = set(models[kind].model_fields) | set(written if isinstance(written, dict) else {})
-            others = set().union(*(m.model_fields for m in models.values())) - own
-            cfg[section] = {k: v for k, v in net.items() if k not in others}
+            own = set(registry.get(kind).config.model_fields) | set(written if isinstance(written, dict) else {})
+            others = set().union(*(m.model_fields for m in models)) - own
+            cfg[section] = {k: v for k, v in value.items() if k not in others}
     return cfg
 
 
@@ -273,9 +302,9 @@ def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides:
         pdelta.update(spec.profiles[profile].model_extra or {})
         cfg = deep_merge(cfg, pdelta)
     explicit = copy.deepcopy(delta)
-    for section in NET_MODELS:
+    for section in TAGGED_SECTIONS:
         base = spec.defaults.get(section)
-        if same_task and isinstance(base, dict) and _kind(base) == _kind(cfg.get(section)):
+        if same_task and isinstance(base, dict) and _kind(section, base) == _kind(section, cfg.get(section)):
             explicit = deep_merge({section: base}, explicit)
     for assignment in overrides:
         keys, value = parse_set(assignment)

@@ -1,7 +1,9 @@
 """The experiment YAML schema (DESIGN §3), validated strictly with pydantic.
 
-Every model forbids unknown keys. Names of datasets, networks, methods, optimizers and
-diagnostics are closed sets here, so an unknown name is reported with the allowed ones.
+Every model forbids unknown keys. Names of data sets, networks, methods, losses, diagnostics,
+analyses, reducers, checks and figures come from the registries (`wgan_bench.registry`), so an
+unknown name is reported with the allowed ones, and a tagged section (a method, a network, a
+check, a figure) is validated by the model its `name` or `kind` picks.
 This module must not import TensorFlow.
 """
 
@@ -11,26 +13,31 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
-TOY_DATASETS = ("8gaussians", "25gaussians", "swissroll", "gaussian_1d", "parallel_lines")
-IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "image_folder")
-LABELLED_IMAGES = ("digits", "mnist", "fashion_mnist", "cifar10")
-DATASETS = TOY_DATASETS + IMAGE_DATASETS
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
-NORMS = ("none", "batch", "layer")
+from ..registry import (
+    ACTIVATIONS,
+    AGGREGATES,
+    ANALYSES,
+    CHECKS,
+    CRITICS,
+    DATASETS,
+    DIAGNOSTICS,
+    FIGURES,
+    GENERATORS,
+    LOSSES,
+    METHODS,
+    NORMS,
+    REDUCERS,
+)
+
 INITS = ("he_uniform", "glorot_uniform", "uniform_half_clip")
-METHODS = ("gan", "wgan", "wgan_gp")
-DIAGNOSTICS = ("layer_grad_norms", "weight_stats", "weight_hist",  # deep-critic pathologies
-               "dual_estimate", "disc_stats", "theta_grads", "critic_grid",  # critics vs fixed distributions
-               "sample_quality", "value_surface",  # 2-D toy data: modes, exact W1, the critic's surface
-               "retrained_critic",  # a fresh critic trained to optimality against the frozen generator
-               "digit_scores")  # images: a classifier's score, classes covered, FD/KD of its features
-ANALYSES = ("box_transport", "gaussian_divergences", "parallel_lines")
-# How a metric's history becomes one number per run (see claims/select.py). `step` bounds the
-# *_until_step / *_from_step windows.
-REDUCERS = ("final", "initial", "at_step", "median", "median_second_half", "mean_second_half", "min", "max",
-            "max_until_step", "min_from_step", "max_from_step")
-STEP_REDUCERS = ("at_step", "max_until_step", "min_from_step", "max_from_step")
-AGGREGATES = ("median", "mean", "min", "max")
+DatasetName = DATASETS.name_field()
+Activation = ACTIVATIONS.name_field()
+Norm = NORMS.name_field()
+LossName = LOSSES.name_field()
+DiagnosticName = DIAGNOSTICS.name_field()
+AnalysisName = ANALYSES.name_field()
+Reducer = REDUCERS.name_field()  # how a metric's history becomes one number per run (claims/select.py)
+Aggregate = AGGREGATES.name_field()
 CMP_OPS = ("<", "<=", ">", ">=")
 OPS = (*CMP_OPS, "~=")  # ~= : within atol + rtol·|value| (threshold checks only)
 
@@ -41,7 +48,7 @@ class Strict(BaseModel):
 
 # ---------------------------------------------------------------- one run's configuration
 class DatasetConfig(Strict):
-    name: Literal[DATASETS]
+    name: DatasetName
     std: float = Field(1.0, gt=0, description="gaussian_1d only: the real data is N(0, std²)")
     size: int | None = Field(None, ge=8, description="images: side in pixels, a power of two (default: "
                                                      "16 for digits, the data set's own otherwise)")
@@ -50,26 +57,31 @@ class DatasetConfig(Strict):
 
     @model_validator(mode="after")
     def _image_fields(self):
-        image = self.name in IMAGE_DATASETS
+        image = DATASETS.meta(self.name, "image")
         if not image and (self.size is not None or self.root is not None):
-            raise ValueError(f"dataset.size and dataset.root are for image data sets ({', '.join(IMAGE_DATASETS)})")
-        if self.name == "image_folder" and self.root is None:
-            raise ValueError("dataset.root: image_folder needs the folder of images")
+            raise ValueError(f"dataset.size and dataset.root are for image data sets "
+                             f"({', '.join(DATASETS.where(image=True))})")
+        if DATASETS.meta(self.name, "streamed") and self.root is None:
+            raise ValueError(f"dataset.root: {self.name} needs the folder of images")
         if self.size is not None and self.size & (self.size - 1):
             raise ValueError(f"dataset.size ({self.size}) must be a power of two (8, 16, 32, 64, ...)")
         return self
 
     @property
     def image_size(self) -> int:
-        return self.size or {"digits": 16, "mnist": 28, "fashion_mnist": 28, "cifar10": 32}.get(self.name, 64)
+        return self.size or DATASETS.meta(self.name, "size")
+
+    @property
+    def is_image(self) -> bool:
+        return bool(DATASETS.meta(self.name, "image"))
 
 
 class NetConfig(Strict):
     kind: Literal["mlp"] = "mlp"
     depth: int = Field(3, ge=1, le=64, description="number of hidden layers")
     width: int = Field(512, ge=1, le=65536)
-    activation: Literal[ACTIVATIONS] = "relu"
-    norm: Literal[NORMS] = "none"
+    activation: Activation = "relu"
+    norm: Norm = "none"
     init: Literal[INITS] = "he_uniform"
 
 
@@ -113,19 +125,7 @@ class ConstantFilterGeneratorConfig(ConvNetConfig):
     z_dim: int = Field(128, ge=1)
 
 
-def _kind(value) -> str:
-    kind = value.get("kind", "mlp") if isinstance(value, dict) else getattr(value, "kind", "mlp")
-    return f"{kind}-generator"
-
-
-GeneratorConfig = Annotated[Union[Annotated[MLPGeneratorConfig, Tag("mlp-generator")],
-                                  Annotated[ShiftGeneratorConfig, Tag("shift-generator")],
-                                  Annotated[NoiseGeneratorConfig, Tag("noise-generator")],
-                                  Annotated[DCGANGeneratorConfig, Tag("dcgan-generator")],
-                                  Annotated[ConstantFilterGeneratorConfig, Tag("constant_filter-generator")]],
-                            Discriminator(_kind)]
-FIXED_GENERATORS = ("shift", "noise")
-CONV_GENERATORS = ("dcgan", "constant_filter")
+GeneratorConfig = GENERATORS.record_field(default="mlp")
 
 
 class MLPCriticConfig(NetConfig):
@@ -136,44 +136,49 @@ class DCGANCriticConfig(ConvNetConfig):
     """Stride-2 convs doubling the filters, LeakyReLU 0.2, one linear output (nets/dcgan.py)."""
 
     kind: Literal["dcgan"]
-    norm: Literal[NORMS] = Field("none", description="layer: WGAN-GP's choice (a GP critic must not mix samples)")
+    norm: Norm = Field("none", description="layer: WGAN-GP's choice (a GP critic must not mix samples)")
     init: Literal["he_uniform", "uniform_half_clip"] = "he_uniform"
 
 
-def _critic_kind(value) -> str:
-    kind = value.get("kind", "mlp") if isinstance(value, dict) else getattr(value, "kind", "mlp")
-    return f"{kind}-critic"
-
-
-# Each network kind's config model; fields of one kind inherited by a variant that switches
-# to another kind are dropped when configs are merged (config/loader.py).
-NET_MODELS = {"generator": {"mlp": MLPGeneratorConfig, "shift": ShiftGeneratorConfig, "noise": NoiseGeneratorConfig,
-                            "dcgan": DCGANGeneratorConfig, "constant_filter": ConstantFilterGeneratorConfig},
-              "critic": {"mlp": MLPCriticConfig, "dcgan": DCGANCriticConfig}}
-
-CriticConfig = Annotated[Union[Annotated[MLPCriticConfig, Tag("mlp-critic")],
-                               Annotated[DCGANCriticConfig, Tag("dcgan-critic")]], Discriminator(_critic_kind)]
+CriticConfig = CRITICS.record_field(default="mlp")
 
 
 class MethodConfig(Strict):
-    name: Literal[METHODS]
-    gan_loss: Literal["minimax", "non_saturating"] = "non_saturating"
-    clip: float | None = Field(0.01, gt=0, description="weight-clipping bound c (wgan only)")
+    """What every method shares; `name` picks the method's own record (a registry entry)."""
+
+    name: str
     n_critic: int = Field(5, ge=1)
-    gp_weight: float = Field(10.0, ge=0)
-    gp_one_sided: bool = False
     n_critic_burst: int | None = Field(None, ge=1, description="critic steps in burst iterations (WGAN code: 100)")
     burst_first: int = Field(25, ge=0, description="the first N generator iterations are bursts")
     burst_every: int = Field(500, ge=1, description="and so is every N-th generator iteration")
 
-    @model_validator(mode="before")
+
+class GANMethod(MethodConfig):
+    gan_loss: LossName = "non_saturating"
+
+    @field_validator("gan_loss")
     @classmethod
-    def _clip_only_for_wgan(cls, data):
-        # Deltas merge over defaults, so a `gp` variant inherits `clip` from a clipping default.
-        # Clipping applies to `wgan` only; the resolved config records that explicitly.
-        if isinstance(data, dict) and data.get("name") != "wgan":
-            data = {**data, "clip": None}
-        return data
+    def _a_gan_loss(cls, v):
+        if LOSSES.meta(v, "wasserstein"):
+            raise ValueError(f"{v!r} is a Wasserstein loss; method gan takes one of "
+                             f"{', '.join(LOSSES.where(wasserstein=False))}")
+        return v
+
+
+class ClipMethod(MethodConfig):
+    clip: float = Field(0.01, gt=0, description="weight-clipping bound c")
+
+
+class GPMethod(MethodConfig):
+    gp_weight: float = Field(10.0, ge=0)
+    gp_one_sided: bool = False
+
+
+class SNMethod(MethodConfig):
+    power_iterations: int = Field(1, ge=1, description="power iterations per training call (Miyato et al.: 1)")
+
+
+AnyMethod = METHODS.record_field()
 
 
 class OptimizerConfig(Strict):
@@ -212,7 +217,7 @@ class RetrainConfig(Strict):
 
 class RecordConfig(Strict):
     every: int = Field(10, ge=1, description="record diagnostics every N generator iterations")
-    diagnostics: list[Literal[DIAGNOSTICS]] = []
+    diagnostics: list[DiagnosticName] = []
     weight_sample: int = Field(20000, ge=1, description="critic weights kept for histograms")
     eval_samples: int = Field(4096, ge=1, description="samples per distribution for dual_estimate/disc_stats")
     grad_batches: int = Field(20, ge=2, description="minibatches for the mean/std of theta_grads")
@@ -251,7 +256,7 @@ class RunConfig(Strict):
     dataset: DatasetConfig
     generator: GeneratorConfig
     critic: CriticConfig
-    method: MethodConfig
+    method: AnyMethod
     optimizer: OptimizerConfig
     train: TrainConfig
     record: RecordConfig = RecordConfig()
@@ -260,38 +265,39 @@ class RunConfig(Strict):
     def total_steps(self) -> int:
         return self.train.steps
 
+    @property
+    def diagnostics(self) -> list[str]:
+        """Every diagnostic this run records, in the registry's order: the ones asked for, the
+        ones always recorded (losses) and the ones that come with the data (image samples)."""
+        wanted = set(self.record.diagnostics)
+        return [e.name for e in DIAGNOSTICS.entries()
+                if e.name in wanted or e.meta.get("always") or (e.meta.get("auto") and not e.meta["auto"](self))]
+
     @model_validator(mode="after")
     def _diagnostics_fit_the_setup(self):
-        wanted = set(self.record.diagnostics)
-        if "critic_grid" in wanted and self.dataset.name != "gaussian_1d":
-            raise ValueError("record.diagnostics critic_grid needs 1-D data (dataset gaussian_1d)")
-        if "theta_grads" in wanted and self.generator.kind != "shift":
-            raise ValueError("record.diagnostics theta_grads needs generator kind shift")
-        image = self.dataset.name in IMAGE_DATASETS
-        if wanted & {"sample_quality", "value_surface"} and (image or self.dataset.name == "gaussian_1d"):
-            raise ValueError("record.diagnostics sample_quality/value_surface need 2-D toy data")
-        if wanted and self.dataset.name == "image_folder":
-            raise ValueError("record.diagnostics: an image_folder is streamed in training batches; its runs "
-                             "record losses and sample grids only (diagnostics: [])")
-        if "digit_scores" in wanted and self.dataset.name not in LABELLED_IMAGES:
-            raise ValueError(f"record.diagnostics digit_scores needs a labelled image data set "
-                             f"({', '.join(LABELLED_IMAGES)})")
+        if self.record.diagnostics and DATASETS.meta(self.dataset.name, "streamed"):
+            raise ValueError(f"record.diagnostics: a {self.dataset.name} is streamed in training batches; its runs "
+                             f"record losses and sample grids only (diagnostics: [])")
+        for name in self.record.diagnostics:
+            needs = DIAGNOSTICS.meta(name, "needs")
+            why = needs(self) if needs else None
+            if why:
+                raise ValueError(f"record.diagnostics {name} {why}")
         return self
 
     @model_validator(mode="after")
     def _nets_fit_the_data(self):
-        image = self.dataset.name in IMAGE_DATASETS
-        if image and (self.critic.kind != "dcgan" or self.generator.kind in FIXED_GENERATORS):
-            raise ValueError("image data sets take critic kind dcgan and generator kind dcgan, constant_filter "
-                             "or mlp")
-        if not image and (self.critic.kind == "dcgan" or self.generator.kind in CONV_GENERATORS):
-            raise ValueError(f"critic/generator kind dcgan and constant_filter need an image data set "
-                             f"({', '.join(IMAGE_DATASETS)})")
+        image = self.dataset.is_image
+        side = "image" if image else "toy"
+        for role, reg, net in (("generator", GENERATORS, self.generator), ("critic", CRITICS, self.critic)):
+            if not reg.meta(net.kind, side):
+                raise ValueError(f"{role}.kind {net.kind} does not take {'image' if image else 'toy'} data; "
+                                 f"allowed: {', '.join(reg.where(**{side: True}))}")
         return self
 
     @model_validator(mode="after")
     def _fixed_generator_is_not_trained(self):
-        if self.generator.kind in FIXED_GENERATORS and self.train.train_generator:
+        if GENERATORS.meta(self.generator.kind, "fixed") and self.train.train_generator:
             raise ValueError(f"a {self.generator.kind} generator is fixed: set train.train_generator: false")
         return self
 
@@ -304,8 +310,8 @@ class RunConfig(Strict):
 
     @model_validator(mode="after")
     def _clip_init_needs_clip(self):
-        if self.critic.init == "uniform_half_clip" and self.method.clip is None:
-            raise ValueError("critic.init uniform_half_clip needs method.name wgan (a clip value)")
+        if self.critic.init == "uniform_half_clip" and getattr(self.method, "clip", None) is None:
+            raise ValueError("critic.init uniform_half_clip needs a method with a clip value (method.name wgan)")
         return self
 
 
@@ -313,7 +319,7 @@ class AnalysisConfig(Strict):
     """A run without training: closed forms and exact optimal transport (`wgan_bench.analyses`)."""
 
     task: Literal["analysis"]
-    analysis: Literal[ANALYSES]
+    analysis: AnalysisName
     mu_max: float = Field(35.0, gt=0, description="gaussian_divergences: largest mean shift")
     mu_points: int = Field(71, ge=3, description="gaussian_divergences: grid size on [0, mu_max]")
     samples: int = Field(4096, ge=2, description="samples per distribution for sample-based W1")
@@ -346,20 +352,21 @@ class Selector(Strict):
 
     metric: str
     layer: int | None = None
-    reduce: Literal[REDUCERS] = "final"
+    reduce: Reducer = "final"
     step: int | None = Field(None, ge=0, description="for reduce: at_step")
 
     @model_validator(mode="after")
     def _step_with_at_step(self):
-        if (self.reduce in STEP_REDUCERS) != (self.step is not None):
-            raise ValueError(f"give `step` exactly when reduce is one of {', '.join(STEP_REDUCERS)}")
+        steps = REDUCERS.where(needs_step=True)
+        if (self.reduce in steps) != (self.step is not None):
+            raise ValueError(f"give `step` exactly when reduce is one of {', '.join(steps)}")
         return self
 
 
 class ThresholdCheck(Selector):
     kind: Literal["threshold"]
     variant: str
-    aggregate: Literal[AGGREGATES] = "median"
+    aggregate: Aggregate = "median"
     abs: bool = False
     op: Literal[OPS]
     value: float
@@ -376,7 +383,7 @@ class ComparisonCheck(Selector):
     op: Literal[CMP_OPS]
     factor: float = 1.0
     margin: float = 0.0
-    aggregate: Literal[AGGREGATES] = "median"
+    aggregate: Aggregate = "median"
     per_seed: bool = False
     min_seeds: int | Literal["all"] = "all"
 
@@ -403,7 +410,7 @@ class RelationCheck(Strict):
     step_to: int | None = Field(None, ge=0, description="log10_change: end; spearman: window end")
     window: float | None = Field(None, gt=0, le=0.5, description="log10_change: start and end are medians of "
                                  "|metric| over this share of the records in [step_from, step_to], not single points")
-    aggregate: Literal[AGGREGATES] = "median"
+    aggregate: Aggregate = "median"
     op: Literal[CMP_OPS]
     value: float
 
@@ -418,20 +425,21 @@ class RelationCheck(Strict):
         return self
 
 
-SimpleCheck = Annotated[
-    Union[ThresholdCheck, ComparisonCheck, OrderCheck, RelationCheck], Field(discriminator="kind")
-]
-
-
 class AnyOfCheck(Strict):
     """PASS when at least one of `checks` passes (a claim an issue states as 'A or B')."""
 
     kind: Literal["any_of"]
-    checks: list[SimpleCheck] = Field(min_length=2)
+    checks: list[CHECKS.record_field()] = Field(min_length=2)
+
+    @field_validator("checks")
+    @classmethod
+    def _no_nesting(cls, v):
+        if any(c.kind == "any_of" for c in v):
+            raise ValueError("any_of cannot hold another any_of")
+        return v
 
 
-Check = Annotated[Union[ThresholdCheck, ComparisonCheck, OrderCheck, RelationCheck, AnyOfCheck],
-                  Field(discriminator="kind")]
+Check = CHECKS.record_field()
 
 
 class Claim(Strict):
@@ -457,7 +465,7 @@ class Regression(Selector):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
     variant: str
-    aggregate: Literal[AGGREGATES] = "median"
+    aggregate: Aggregate = "median"
     atol: float = Field(0.0, ge=0)
     rtol: float = Field(0.0, ge=0)
     basis: str = Field("", description="the seed-to-seed spread the tolerance was sized from")
@@ -567,11 +575,7 @@ class ValueSurfaceFigure(FigureSpec):
     columns: int = Field(3, ge=1)
 
 
-Figure = Annotated[
-    Union[SampleGridFigure, ImageGridFigure, ValueSurfaceFigure, LayerProfileFigure, WeightHistFigure,
-          MetricCurveFigure, CriticCurveFigure, ThetaGradFigure, DivergenceFigure, TransportPlanFigure,
-          LineCurvesFigure], Field(discriminator="kind")
-]
+Figure = FIGURES.record_field()
 
 
 class SummaryTable(Strict):

@@ -79,12 +79,33 @@ def load_image_folder(size: int = 64, root=None, test_fraction: float = 0.1) -> 
     return ImageData(x[order[n_test:]], None, x[order[:n_test]], None)
 
 
-LOADERS = {"digits": load_digits, "mnist": load_mnist, "fashion_mnist": load_fashion_mnist,
-           "cifar10": load_cifar10, "image_folder": load_image_folder}
-
-
 def load(name: str, size: int, root=None) -> ImageData:
-    return LOADERS[name](size=size, root=root)
+    """Data set `name` through its registered loader (the `dataset` entry's `loader`)."""
+    from ..registry import DATASETS, Entry
+
+    return Entry(name, DATASETS.meta(name, "loader")).load()(size=size, root=root)
+
+
+def sampler(cfg, seed: int, batch_size: int):
+    """The `dataset` registry's target for labelled image sets: in-graph sampling of the training split."""
+    del seed, batch_size
+    from .registry import load_images
+
+    return make_sampler(load_images(cfg).x_train)
+
+
+def folder_sampler(cfg, seed: int, batch_size: int):
+    """The `dataset` registry's target for an image folder: batches streamed through tf.data (their
+    order follows tf.data's shuffle seed, not the seed generator)."""
+    iterator = iter(stream_image_folder(cfg.root, cfg.image_size, batch_size, seed))
+
+    def next_batch(n, gen):
+        del gen
+        if n != batch_size:
+            raise ValueError(f"{cfg.name} streams batches of {batch_size}, not {n}")
+        return iterator.get_next()
+
+    return next_batch
 
 
 def stream_image_folder(root, size: int, batch_size: int, seed: int):

@@ -30,13 +30,16 @@ TWENTYFIVE_POOL = 100_000  # the reference samples batches from a fixed set of 1
 SWISS_NOISE = 0.25
 SWISS_SCALE = 7.5
 
-# Dimension of each data set's samples.
-DATA_DIMS = {"8gaussians": 2, "25gaussians": 2, "swissroll": 2, "gaussian_1d": 1, "parallel_lines": 2}
-
 # Mode centres and per-mode std for mode-coverage metrics (None: not a mixture).
 MODES = {"8gaussians": (EIGHT_CENTRES, EIGHT_STD),
          "25gaussians": (TWENTYFIVE_CENTRES, TWENTYFIVE_STD),
          "swissroll": (None, None)}
+
+
+def sampler(cfg, seed: int, batch_size: int):
+    """The `dataset` registry's target for toy data (wgan_bench.builtin)."""
+    del batch_size
+    return make_sampler(cfg.name, seed, cfg.std)
 
 
 def make_sampler(name: str, seed: int, std: float = 1.0):

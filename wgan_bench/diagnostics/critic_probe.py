@@ -20,6 +20,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from .base import Diagnostic
+
 
 def input_grads(critic, x):
     """The critic's outputs on `x` and their gradients with respect to `x`."""
@@ -40,73 +42,6 @@ def js_lower_bound(f_real, f_fake):
     return math.log(2.0) - 0.5 * bce
 
 
-def make_probe_fns(model, record) -> dict:
-    """Compiled probes for the diagnostics named in `record.diagnostics` (a RecordConfig)."""
-    wanted, fns = set(record.diagnostics), {}
-    n, gen = record.eval_samples, model.diag_seed_generator
-    gan = model.cfg.method.name == "gan"
-
-    if wanted & {"dual_estimate", "disc_stats"}:
-        @tf.function(autograph=False)
-        def evaluate():
-            real = model.sample_real(n, gen)
-            fake = model.generator(model.sample_z(n, gen), training=False)
-            f_real, g_real = input_grads(model.critic, real)
-            f_fake, g_fake = input_grads(model.critic, fake)
-            norms = tf.norm(tf.concat([g_real, g_fake], axis=0), axis=1)
-            out = {}
-            if "dual_estimate" in wanted:
-                w = wasserstein_gap(f_real, f_fake)
-                slope = tf.reduce_max(norms)
-                out.update(w_dual=w, max_slope=slope, w_dual_normalized=w / slope)
-            if "disc_stats" in wanted:
-                correct = tf.concat([tf.cast(f_real > 0, tf.float32), tf.cast(f_fake < 0, tf.float32)], 0)
-                fake_norms = tf.norm(g_fake, axis=1)
-                out.update(accuracy=tf.reduce_mean(correct), js_bound=js_lower_bound(f_real, f_fake),
-                           minimax_input_grad=tf.reduce_mean(tf.sigmoid(f_fake[:, 0]) * fake_norms))
-            return out
-
-        fns["evaluate"] = evaluate
-
-    if "theta_grads" in wanted:
-        theta = model.generator.theta
-        costs = ({"minimax": lambda f: -tf.reduce_mean(tf.nn.softplus(f)),
-                  "ns": lambda f: tf.reduce_mean(tf.nn.softplus(-f))} if gan
-                 else {"w": lambda f: tf.reduce_mean(f)})
-
-        @tf.function(autograph=False)
-        def theta_grads():
-            per_batch = {name: [] for name in costs}
-            for _ in range(record.grad_batches):
-                z = model.sample_z(model.batch_size, gen)
-                with tf.GradientTape(persistent=True) as tape:
-                    f = model.critic(model.generator(z, training=False), training=False)
-                    values = {name: cost(f) for name, cost in costs.items()}
-                for name, value in values.items():
-                    per_batch[name].append(tape.gradient(value, theta))
-                del tape
-            out = {}
-            for name, grads in per_batch.items():
-                g = tf.stack(grads)
-                out[f"grad_theta_{name}"] = tf.abs(tf.reduce_mean(g))
-                out[f"grad_theta_{name}_std"] = tf.math.reduce_std(g)
-            return out
-
-        fns["theta_grads"] = theta_grads
-
-    if "critic_grid" in wanted:
-        grid = record.grid
-        xs = tf.reshape(tf.linspace(grid.lo, grid.hi, grid.n), (-1, 1))
-
-        @tf.function(autograph=False)
-        def critic_grid():
-            f, df = input_grads(model.critic, xs)
-            return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}
-
-        fns["critic_grid"] = critic_grid
-    return fns
-
-
 def grid_metrics(x: np.ndarray, f: np.ndarray, df: np.ndarray, fit_lo: float, fit_hi: float) -> dict[str, float]:
     """R² of a straight-line fit of f on [fit_lo, fit_hi]; median |f′| there over max |f′| on the grid."""
     inside = (x >= fit_lo) & (x <= fit_hi)
@@ -120,13 +55,102 @@ def grid_metrics(x: np.ndarray, f: np.ndarray, df: np.ndarray, fit_lo: float, fi
     return {"linear_r2": float(r2), "slope_ratio": ratio}
 
 
-def run_probes(fns: dict, record) -> tuple[dict[str, float], dict[str, np.ndarray] | None]:
-    """Scalar metrics of every probe, and the grid arrays when `critic_grid` is recorded."""
-    scalars, grid = {}, None
-    for name in ("evaluate", "theta_grads"):
-        if name in fns:
-            scalars.update({k: float(v) for k, v in fns[name]().items()})
-    if "critic_grid" in fns:
-        grid = {k: np.asarray(v) for k, v in fns["critic_grid"]().items()}
-        scalars.update(grid_metrics(grid["x"], grid["f"], grid["df"], record.grid.fit_lo, record.grid.fit_hi))
-    return scalars, grid
+def _probe_samples(model, n):
+    gen = model.diag_seed_generator
+    real = model.sample_real(n, gen)
+    return real, model.generator(model.sample_z(n, gen), training=False)
+
+
+class DualEstimate(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        n = cfg.record.eval_samples
+
+        @tf.function(autograph=False)
+        def evaluate():
+            real, fake = _probe_samples(model, n)
+            f_real, g_real = input_grads(model.critic, real)
+            f_fake, g_fake = input_grads(model.critic, fake)
+            w = wasserstein_gap(f_real, f_fake)
+            slope = tf.reduce_max(tf.norm(tf.concat([g_real, g_fake], axis=0), axis=1))
+            return {"w_dual": w, "max_slope": slope, "w_dual_normalized": w / slope}
+
+        self.evaluate = evaluate
+
+    def record(self, step, logs):
+        return {k: float(v) for k, v in self.evaluate().items()}
+
+
+class DiscStats(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        n = cfg.record.eval_samples
+
+        @tf.function(autograph=False)
+        def evaluate():
+            real, fake = _probe_samples(model, n)
+            f_real = model.critic(real, training=False)
+            f_fake, g_fake = input_grads(model.critic, fake)
+            correct = tf.concat([tf.cast(f_real > 0, tf.float32), tf.cast(f_fake < 0, tf.float32)], 0)
+            fake_norms = tf.norm(g_fake, axis=1)
+            return {"accuracy": tf.reduce_mean(correct), "js_bound": js_lower_bound(f_real, f_fake),
+                    "minimax_input_grad": tf.reduce_mean(tf.sigmoid(f_fake[:, 0]) * fake_norms)}
+
+        self.evaluate = evaluate
+
+    def record(self, step, logs):
+        return {k: float(v) for k, v in self.evaluate().items()}
+
+
+class ThetaGrads(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        theta, batches = model.generator.theta, cfg.record.grad_batches
+        costs = ({"w": lambda f: tf.reduce_mean(f)} if model.method.wasserstein
+                 else {"minimax": lambda f: -tf.reduce_mean(tf.nn.softplus(f)),
+                       "ns": lambda f: tf.reduce_mean(tf.nn.softplus(-f))})
+
+        @tf.function(autograph=False)
+        def theta_grads():
+            per_batch = {name: [] for name in costs}
+            for _ in range(batches):
+                z = model.sample_z(model.batch_size, model.diag_seed_generator)
+                with tf.GradientTape(persistent=True) as tape:
+                    f = model.critic(model.generator(z, training=False), training=False)
+                    values = {name: cost(f) for name, cost in costs.items()}
+                for name, value in values.items():
+                    per_batch[name].append(tape.gradient(value, theta))
+                del tape
+            out = {}
+            for name, grads in per_batch.items():
+                g = tf.stack(grads)
+                out[f"grad_theta_{name}"] = tf.abs(tf.reduce_mean(g))
+                out[f"grad_theta_{name}_std"] = tf.math.reduce_std(g)
+            return out
+
+        self.theta_grads = theta_grads
+
+    def record(self, step, logs):
+        return {k: float(v) for k, v in self.theta_grads().items()}
+
+
+class CriticGrid(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        grid = cfg.record.grid
+        xs = tf.reshape(tf.linspace(grid.lo, grid.hi, grid.n), (-1, 1))
+
+        @tf.function(autograph=False)
+        def critic_grid():
+            f, df = input_grads(model.critic, xs)
+            return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}
+
+        self.critic_grid, self.latest = critic_grid, None
+
+    def record(self, step, logs):
+        self.latest = {k: np.asarray(v) for k, v in self.critic_grid().items()}
+        grid = self.cfg.record.grid
+        return grid_metrics(self.latest["x"], self.latest["f"], self.latest["df"], grid.fit_lo, grid.fit_hi)
+
+    def artifacts(self):
+        return {"grid": self.latest} if self.latest is not None else {}

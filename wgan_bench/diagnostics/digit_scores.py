@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from ..data.registry import load_images
 from ..metrics.classifier import cached_classifier, inception_score, predict_probs, sample_scores
+from .base import Diagnostic
 
 MIN_ACCURACY = 0.97  # below this the scores mean little; the run records the accuracy either way
 
@@ -39,3 +41,36 @@ def make_image_fn(model, n: int, batch: int = 500):
                           for i in range(0, n, batch)], axis=0)
 
     return draw
+
+
+class DigitScores(Diagnostic):
+    """`quality_samples` generated images scored at each quality step."""
+
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        data = cfg.dataset
+        self.scorer = DigitScorer(load_images(data),
+                                  context.cache_dir / f"classifier-{data.name}-{data.image_size}.keras")
+        self.draw = make_image_fn(model, cfg.record.quality_samples)
+
+    def start(self, cfg):
+        super().start(cfg)
+        return {"classifier_accuracy": self.scorer.accuracy, "real_digit_is": self.scorer.real_score}
+
+    def record(self, step, logs):
+        return self.scorer(np.asarray(self.draw()))
+
+
+class ImageSamples(Diagnostic):
+    """64 generated images at each quality step; the last are kept for the report's grids."""
+
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        self.draw, self.latest = make_image_fn(model, 64), None
+
+    def record(self, step, logs):
+        self.latest = {"fake": np.asarray(self.draw())}
+        return {}
+
+    def artifacts(self):
+        return {"images": self.latest} if self.latest is not None else {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from .base import Diagnostic
+
 
 def make_layer_grad_fn(model):
     """A compiled function returning (critic loss, per-layer gradient norms) on a fresh batch."""
@@ -42,3 +44,14 @@ def log_ratio(norms: np.ndarray) -> float:
     """r = log10‖∂L/∂h_1‖ − log10‖∂L/∂h_L‖ (input side minus output side)."""
     with np.errstate(divide="ignore"):
         return float(np.log10(norms[0]) - np.log10(norms[-1]))
+
+
+class LayerGradNorms(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        self.layer_grads = make_layer_grad_fn(model)
+
+    def record(self, step, logs):
+        _, norms = self.layer_grads()
+        norms = np.asarray(norms, dtype=np.float64)
+        return {"grad_norm": norms, "grad_log_ratio": log_ratio(norms)}

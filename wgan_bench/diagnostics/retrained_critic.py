@@ -15,6 +15,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from ..methods.optimizers import build_optimizer, reset_optimizer
+from .base import Diagnostic
 from .critic_probe import input_grads, js_lower_bound, wasserstein_gap
 
 
@@ -40,7 +41,7 @@ def make_retrain_fn(model, critic, record):
         slope = tf.reduce_max(tf.norm(grads, axis=1))
         w = wasserstein_gap(f[:n], f[n:])
         out = {"w_retrained": w, "w_retrained_normalized": w / slope}
-        if cfg.method.name == "gan":
+        if not model.method.wasserstein:
             out["js_retrained"] = js_lower_bound(f[:n], f[n:])
         return out
 
@@ -51,3 +52,17 @@ def make_retrain_fn(model, critic, record):
         return {k: float(v) for k, v in train_and_measure().items()}
 
     return retrain
+
+
+class RetrainedCritic(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        self.retrain = make_retrain_fn(model, context.build_critic(), cfg.record)
+
+    def start(self, cfg):
+        self.critic_start = self.model.critic.get_weights()
+        return super().start(cfg)
+
+    def record(self, step, logs):
+        rate = (self.cfg.record.retrain.optimizer or self.cfg.optimizer).learning_rate
+        return self.retrain(self.critic_start, rate)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from ..data.toy import MODES
 from ..metrics.modes import mode_metrics
+from .base import Diagnostic
 
 
 def make_sampler_fn(model, n: int):
@@ -30,3 +31,17 @@ def quality_metrics(fake: np.ndarray, real: np.ndarray, dataset: str, w1_n: int)
     if centres is not None:
         out.update(mode_metrics(fake.astype(np.float64), centres, std))
     return out
+
+
+class SampleQuality(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        self.draw, self.latest = make_sampler_fn(model, cfg.record.quality_samples), None
+
+    def record(self, step, logs):
+        fake, real = (np.asarray(t) for t in self.draw())
+        self.latest = {"fake": fake, "real": real}
+        return quality_metrics(fake, real, self.cfg.dataset.name, self.cfg.record.w1_samples)
+
+    def artifacts(self):
+        return {"samples": self.latest} if self.latest is not None else {}

@@ -3,7 +3,9 @@
 - peaks: mode centres with a local maximum of f within `radius` of them (on the grid);
 - grad_compliance: share of real ∪ fake samples with ‖∇f‖ ≥ 0.5·max‖∇f‖ (an optimal critic
   has unit gradient norm almost everywhere between the distributions, WGAN-GP Cor. 1);
-- dual_ratio: (E_r f − E_g f) / max‖∇f‖ divided by the exact W1 of the same samples.
+- dual_ratio: (E_r f − E_g f) / max‖∇f‖ divided by the exact W1 of the same samples;
+- dual_raw_ratio: (E_r f − E_g f) / W1, unnormalised (at most 1 for a 1-Lipschitz critic);
+- max_grad_norm: max‖∇f‖ on those samples (at most 1 for a 1-Lipschitz critic).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from ..data.toy import MODES
 from ..metrics.surfaces import GRID_LIM, GRID_N, count_peaks
+from .base import Diagnostic
 
 
 def make_surface_fn(model, n: int):
@@ -40,9 +44,26 @@ def surface_metrics(values, f, norms, real, fake, centres, w1_n: int) -> dict[st
 
     n = len(real)
     peak = float(norms.max())
-    dual = (float(f[:n].mean()) - float(f[n:].mean())) / peak if peak > 0 else 0.0
+    raw = float(f[:n].mean()) - float(f[n:].mean())
+    dual = raw / peak if peak > 0 else 0.0
     w1 = w1_samples(real[:w1_n].astype(np.float64), fake[:w1_n].astype(np.float64))
-    out = {"grad_compliance": float(np.mean(norms >= 0.5 * peak)), "dual_ratio": dual / w1, "w1_exact": w1}
+    out = {"grad_compliance": float(np.mean(norms >= 0.5 * peak)), "dual_ratio": dual / w1, "w1_exact": w1,
+           "dual_raw_ratio": raw / w1, "max_grad_norm": peak}
     if centres is not None:
         out["peaks"] = count_peaks(values, centres)
     return out
+
+
+class ValueSurface(Diagnostic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        self.surface, self.latest = make_surface_fn(model, cfg.record.quality_samples), None
+
+    def record(self, step, logs):
+        values, f, norms, real, fake = (np.asarray(t) for t in self.surface())
+        self.latest = {"values": values, "real": real[:1000], "fake": fake[:1000]}
+        centres = MODES.get(self.cfg.dataset.name, (None, None))[0]
+        return surface_metrics(values, f, norms, real, fake, centres, self.cfg.record.w1_samples)
+
+    def artifacts(self):
+        return {"surface": self.latest} if self.latest is not None else {}

@@ -1,8 +1,14 @@
-"""Critic weight statistics (WGAN-GP Fig. 1(b), right): pile-up at the clipping bound."""
+"""Critic weight statistics (WGAN-GP Fig. 1(b), right): pile-up at the clipping bound.
+
+weight_stats: shares of weights at the method's bound (clipping only) and at their own extreme;
+weight_hist: a fixed sample of the weights at step 0 and at the end, for histograms.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+from .base import Diagnostic
 
 
 def flat_kernels(critic) -> np.ndarray:
@@ -24,3 +30,23 @@ def weight_sample(w: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         return w.astype(np.float32)
     idx = np.random.default_rng(seed).choice(w.size, n, replace=False)
     return w[np.sort(idx)].astype(np.float32)
+
+
+class WeightStats(Diagnostic):
+    def record(self, step, logs):
+        return weight_stats(flat_kernels(self.model.critic), self.model.method.weight_bound())
+
+
+class WeightHist(Diagnostic):
+    def start(self, cfg):
+        self.weights = {}
+        return super().start(cfg)
+
+    def record(self, step, logs):
+        if step == 0:
+            self.weights["initial"] = weight_sample(flat_kernels(self.model.critic), self.cfg.record.weight_sample)
+        return {}
+
+    def artifacts(self):
+        final = weight_sample(flat_kernels(self.model.critic), self.cfg.record.weight_sample)
+        return {"weights": {**self.weights, "final": final}}

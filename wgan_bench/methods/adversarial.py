@@ -11,28 +11,28 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from ..config.schema import RunConfig
-from .losses import LOSSES, loss_name
+from ..registry import GENERATORS
+from .base import Method
 from .optimizers import build_optimizer, reset_optimizer
-from .penalties import gradient_penalty
 
 
 class AdversarialModel(keras.Model):
-    def __init__(self, generator, critic, sample_real, cfg: RunConfig, seed: int = 0, **kwargs):
+    """`method` is the run's resolved method: its loss, penalty and weight bound."""
+
+    def __init__(self, generator, critic, sample_real, cfg, method: Method, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.critic = critic
         self.sample_real = sample_real
         self.cfg = cfg
+        self.method = method
         self.train_generator = cfg.train.train_generator
         # A shift generator moves fresh real samples; an MLP generator maps Gaussian noise.
-        self.fixed_input = cfg.generator.kind in ("shift", "noise")
-        self.adv_loss = LOSSES[loss_name(cfg.method)]
+        self.fixed_input = bool(GENERATORS.meta(cfg.generator.kind, "fixed"))
+        self.adv_loss = method.loss
         self.n_critic = cfg.method.n_critic
         self.batch_size = cfg.train.batch_size
         self.z_dim = None if self.fixed_input else cfg.generator.z_dim
-        self.gp_weight = cfg.method.gp_weight if cfg.method.name == "wgan_gp" else 0.0
-        self.gp_one_sided = cfg.method.gp_one_sided
         self.seed_generator = keras.random.SeedGenerator(seed)
         # Diagnostics draw from their own stream so recording never changes the training path.
         self.diag_seed_generator = keras.random.SeedGenerator(seed)
@@ -91,11 +91,9 @@ class AdversarialModel(keras.Model):
         Also trains the second critic of `retrained_critic`."""
         with tf.GradientTape() as tape:
             d_loss = self.adv_loss.critic(critic(real, training=True), critic(fake, training=True))
-            if self.gp_weight:
-                penalty = gradient_penalty(critic, real, fake, seed_generator, self.gp_one_sided)
-            else:
-                penalty = tf.zeros(())
-            total = d_loss + self.gp_weight * penalty
+            weight = self.method.penalty_weight
+            penalty = self.method.penalty(critic, real, fake, seed_generator) if weight else tf.zeros(())
+            total = d_loss + weight * penalty
         variables = critic.trainable_variables
         # The optimizer applies the clipping constraint right after the update (Keras semantics).
         optimizer.apply(tape.gradient(total, variables), variables)

@@ -1,9 +1,11 @@
-"""Weight clipping as a Keras constraint (WGAN, Arjovsky et al. 2017, Alg. 1)."""
+"""Weight clipping (WGAN, Arjovsky et al. 2017, Alg. 1): a Keras constraint and its method."""
 
 from __future__ import annotations
 
 import keras
 from keras import ops
+
+from .base import Method
 
 
 @keras.saving.register_keras_serializable(package="wgan_bench")
@@ -24,3 +26,23 @@ class Clip(keras.constraints.Constraint):
 
     def get_config(self):
         return {"c": float(ops.convert_to_numpy(self.c))}
+
+
+class WeightClipping(Method):
+    """`method: {name: wgan, clip: c}`: every critic weight clipped into [-c, c] after each update."""
+
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.c = keras.Variable(cfg.clip, trainable=False, name="clip")
+
+    def critic_options(self):
+        from ..nets.factory import CriticOptions
+
+        return CriticOptions(constraint=Clip(self.c), init_scale=self.cfg.clip)
+
+    def weight_bound(self) -> float:
+        return self.cfg.clip
+
+    def assign(self, cfg) -> None:
+        super().assign(cfg)
+        self.c.assign(cfg.clip)

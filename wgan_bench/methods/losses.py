@@ -1,4 +1,5 @@
-"""Adversarial losses, one registry entry each: `Loss(critic(real_out, fake_out), generator(fake_out))`.
+"""Adversarial losses, one `loss` registry entry each (wgan_bench.builtin):
+`Loss(critic(real_out, fake_out), generator(fake_out))`.
 
 Inputs are the critic's raw outputs (logits for the GAN losses); results are batch means.
 The critic loss never includes a penalty, so for the Wasserstein loss its negative is the
@@ -38,13 +39,6 @@ def _wasserstein_generator(fake_out):
     return -ops.mean(fake_out)
 
 
-LOSSES = {
-    "minimax": Loss(_bce_critic, _minimax_generator),
-    "non_saturating": Loss(_bce_critic, _non_saturating_generator),
-    "wasserstein": Loss(_wasserstein_critic, _wasserstein_generator),
-}
-
-
-def loss_name(method) -> str:
-    """Name of the loss a `MethodConfig` uses."""
-    return method.gan_loss if method.name == "gan" else "wasserstein"
+MINIMAX = Loss(_bce_critic, _minimax_generator)
+NON_SATURATING = Loss(_bce_critic, _non_saturating_generator)
+WASSERSTEIN = Loss(_wasserstein_critic, _wasserstein_generator)

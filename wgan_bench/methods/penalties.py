@@ -11,6 +11,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from .base import Method
+
 NORM_EPS = 1e-10  # as in tensorflow-gan's wasserstein_gradient_penalty
 
 
@@ -39,3 +41,14 @@ def gradient_penalty(critic, real, fake, seed_generator, one_sided: bool = False
     if one_sided:
         gap = ops.maximum(gap, 0.0)
     return ops.mean(ops.square(gap))
+
+
+class GradientPenalty(Method):
+    """`method: {name: wgan_gp, gp_weight: λ, gp_one_sided: false}`."""
+
+    @property
+    def penalty_weight(self) -> float:
+        return self.cfg.gp_weight
+
+    def penalty(self, critic, real, fake, seed_generator):
+        return gradient_penalty(critic, real, fake, seed_generator, self.cfg.gp_one_sided)

@@ -197,7 +197,7 @@ def sample_scores(model, samples: np.ndarray, real: np.ndarray) -> dict[str, flo
 
 
 if __name__ == "__main__":  # _train_in_child's process: DATA.npz PATH SETTINGS_JSON
-    from ..runner.tf_setup import configure_tensorflow
+    from ..tf_setup import configure_tensorflow
 
     configure_tensorflow(TRAIN_THREADS)
     with np.load(sys.argv[1]) as loaded:

@@ -32,8 +32,9 @@ class Stack(keras.Model):
         return x
 
     def kernels(self):
-        return [layer.kernel for layer in self.blocks
-                if isinstance(layer, (layers.Dense, layers.Conv2D, layers.Conv2DTranspose))]
+        inner = [getattr(layer, "layer", layer) for layer in self.blocks]  # through a wrapper
+        linear = (layers.Dense, layers.Conv2D, layers.Conv2DTranspose)
+        return [layer.kernel for layer in inner if isinstance(layer, linear)]
 
 
 class DCGANGenerator(Stack):
@@ -102,16 +103,17 @@ class DCGANCritic(Stack):
     """
 
     def __init__(self, size: int, channels: int, filters: int = 64, kernel_size: int = 5, norm: str = "none",
-                 constraint=None, kernel_initializer="he_uniform", **kwargs):
+                 constraint=None, kernel_initializer="he_uniform", wrap=None, **kwargs):
         if norm not in ("none", "batch", "layer"):
             raise ValueError(f"norm must be none, batch or layer, got {norm!r}")
+        wrap = wrap or (lambda layer: layer)
         clip = {"kernel_constraint": constraint, "bias_constraint": constraint,
                 "kernel_initializer": kernel_initializer}
         blocks, block_ends = [], []
         for i in range(n_resolutions(size)):
             normed = i > 0 and norm != "none"
-            blocks.append(layers.Conv2D(filters * 2 ** i, kernel_size, strides=2, padding="same",
-                                        use_bias=not normed, **clip))
+            blocks.append(wrap(layers.Conv2D(filters * 2 ** i, kernel_size, strides=2, padding="same",
+                                             use_bias=not normed, **clip)))
             if normed and norm == "batch":
                 blocks.append(layers.BatchNormalization(gamma_constraint=constraint, beta_constraint=constraint))
             elif normed:
@@ -119,7 +121,7 @@ class DCGANCritic(Stack):
                                                         beta_constraint=constraint))
             blocks.append(layers.LeakyReLU(0.2))
             block_ends.append(len(blocks) - 1)
-        blocks += [layers.Flatten(), layers.Dense(1, **clip)]
+        blocks += [layers.Flatten(), wrap(layers.Dense(1, **clip))]
         super().__init__(blocks, **kwargs)
         self.block_ends = block_ends
 
@@ -132,5 +134,3 @@ class DCGANCritic(Stack):
                 acts.append(x)
         return x, acts
 
-
-GENERATORS = {"dcgan": DCGANGenerator, "constant_filter": ConstantFilterGenerator, "mlp": MLPImageGenerator}

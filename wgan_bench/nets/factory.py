@@ -1,43 +1,84 @@
-"""Build the generator and critic a run's config asks for (MLPs for toy data, conv nets for images)."""
+"""Build the generator and critic a run's config asks for: the targets of the `generator` and
+`critic` registries (MLPs for toy data, conv nets for images).
+
+A builder takes the network's config section, the data's sample shape and, for critics, the
+`CriticOptions` the run's method asks for (a weight constraint, the scale of the ±c/2
+initialiser, a wrapper for every linear layer), so networks know nothing of methods.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Callable
+
 import keras
 
-from ..data.registry import is_image, sample_shape
-from ..methods.constraints import Clip
+
+@dataclass(frozen=True)
+class CriticOptions:
+    constraint: Any = None  # a keras Constraint on every weight (weight clipping)
+    init_scale: float | None = None  # c of the U(-c/2, c/2) initialiser (`init: uniform_half_clip`)
+    wrap: Callable | None = None  # applied to every dense/conv layer (spectral normalisation)
 
 
-def build_generator(cfg):
+def kernel_initializer(name: str, scale: float | None = None):
+    if name == "he_uniform":  # tflib 'he' init: uniform with std sqrt(2 / fan_in)
+        return keras.initializers.HeUniform()
+    if name == "glorot_uniform":
+        return keras.initializers.GlorotUniform()
+    if name == "uniform_half_clip":  # starts strictly inside the clipping box
+        return keras.initializers.RandomUniform(-scale / 2, scale / 2)
+    raise KeyError(name)
+
+
+def mlp_generator(cfg, shape):
     from . import dcgan, mlp
 
-    shape = sample_shape(cfg.dataset)
-    g = cfg.generator
-    if not is_image(cfg.dataset):
-        return mlp.build_generator(g, shape[0])
-    size, channels = shape[0], shape[2]
-    if g.kind == "dcgan":
-        net = dcgan.DCGANGenerator(size, channels, g.filters, g.kernel_size, g.batch_norm, name="generator")
-    elif g.kind == "constant_filter":
-        net = dcgan.ConstantFilterGenerator(size, channels, g.filters, g.kernel_size, name="generator")
-    else:
-        net = dcgan.MLPImageGenerator(size, channels, g.width, g.depth, name="generator")
-    net(keras.ops.zeros((1, g.z_dim)))
+    if len(shape) == 1:
+        return mlp.build_generator(cfg, shape[0], kernel_initializer(cfg.init))
+    return _built(dcgan.MLPImageGenerator(shape[0], shape[2], cfg.width, cfg.depth, name="generator"), cfg.z_dim)
+
+
+def shift_generator(cfg, shape):
+    from . import mlp
+
+    return mlp.build_generator(cfg, shape[0])
+
+
+noise_generator = shift_generator
+
+
+def dcgan_generator(cfg, shape):
+    from . import dcgan
+
+    net = dcgan.DCGANGenerator(shape[0], shape[2], cfg.filters, cfg.kernel_size, cfg.batch_norm, name="generator")
+    return _built(net, cfg.z_dim)
+
+
+def constant_filter_generator(cfg, shape):
+    from . import dcgan
+
+    return _built(dcgan.ConstantFilterGenerator(shape[0], shape[2], cfg.filters, cfg.kernel_size, name="generator"),
+                  cfg.z_dim)
+
+
+def mlp_critic(cfg, shape, options: CriticOptions = CriticOptions()):
+    from . import mlp
+
+    return mlp.build_critic(cfg, shape[0], options.constraint,
+                            kernel_initializer(cfg.init, options.init_scale), options.wrap)
+
+
+def dcgan_critic(cfg, shape, options: CriticOptions = CriticOptions()):
+    from . import dcgan
+
+    net = dcgan.DCGANCritic(shape[0], shape[2], cfg.filters, cfg.kernel_size, cfg.norm, constraint=options.constraint,
+                            kernel_initializer=kernel_initializer(cfg.init, options.init_scale), wrap=options.wrap,
+                            name="critic")
+    net(keras.ops.zeros((1, *shape)))
     return net
 
 
-def build_critic(cfg, clip=None):
-    """`clip`: None, a float or the variable holding c (shared by the runs of one compiled model)."""
-    from . import dcgan, mlp
-
-    shape = sample_shape(cfg.dataset)
-    c, init_clip = cfg.critic, cfg.method.clip
-    if not is_image(cfg.dataset):
-        return mlp.build_critic(c, shape[0], clip=clip, init_clip=init_clip)
-    init = (keras.initializers.RandomUniform(-init_clip / 2, init_clip / 2) if c.init == "uniform_half_clip"
-            else keras.initializers.HeUniform())
-    net = dcgan.DCGANCritic(shape[0], shape[2], c.filters, c.kernel_size, c.norm,
-                            constraint=Clip(clip) if clip is not None else None, kernel_initializer=init,
-                            name="critic")
-    net(keras.ops.zeros((1, *shape)))
+def _built(net, z_dim: int):
+    net(keras.ops.zeros((1, z_dim)))
     return net

@@ -8,43 +8,31 @@ from __future__ import annotations
 
 import keras
 
-from ..config.schema import NetConfig
-from ..methods.constraints import Clip
-from .activations import masked_relu
-
-# ReLU as a mask select: same values and gradients, no wasted second-order path (activations.py).
-ACTIVATIONS = {"relu": masked_relu, "leaky_relu": "leaky_relu", "tanh": "tanh", "elu": "elu"}
+from ..registry import ACTIVATIONS, NORMS
 
 
-def kernel_initializer(cfg: NetConfig, clip: float | None):
-    if cfg.init == "he_uniform":  # tflib 'he' init: uniform with std sqrt(2 / fan_in)
-        return keras.initializers.HeUniform()
-    if cfg.init == "glorot_uniform":
-        return keras.initializers.GlorotUniform()
-    if cfg.init == "uniform_half_clip":  # starts strictly inside the clipping box
-        return keras.initializers.RandomUniform(-clip / 2, clip / 2)
-    raise KeyError(cfg.init)
+def _same(layer):
+    return layer
 
 
 class MLP(keras.Model):
-    def __init__(self, cfg: NetConfig, out_dim: int, constraint=None, init_clip: float | None = None,
-                 **kwargs):
+    """`constraint` goes on every weight, `wrap` around every dense layer (both set by the method)."""
+
+    def __init__(self, cfg, out_dim: int, constraint=None, kernel_initializer="he_uniform", wrap=None, **kwargs):
         super().__init__(**kwargs)
-        init = kernel_initializer(cfg, init_clip)
+        wrap = wrap or _same
         self.hidden = []
         for i in range(cfg.depth):
-            block = [keras.layers.Dense(cfg.width, kernel_initializer=init, kernel_constraint=constraint,
-                                        bias_constraint=constraint, name=f"dense_{i + 1}")]
-            if cfg.norm == "batch":
-                block.append(keras.layers.BatchNormalization(gamma_constraint=constraint,
-                                                             beta_constraint=constraint, name=f"bn_{i + 1}"))
-            elif cfg.norm == "layer":
-                block.append(keras.layers.LayerNormalization(gamma_constraint=constraint,
-                                                             beta_constraint=constraint, name=f"ln_{i + 1}"))
-            block.append(keras.layers.Activation(ACTIVATIONS[cfg.activation], name=f"act_{i + 1}"))
+            block = [wrap(keras.layers.Dense(cfg.width, kernel_initializer=kernel_initializer,
+                                             kernel_constraint=constraint, bias_constraint=constraint,
+                                             name=f"dense_{i + 1}"))]
+            if cfg.norm != "none":
+                block.append(NORMS.load(cfg.norm)(gamma_constraint=constraint, beta_constraint=constraint,
+                                                  name=f"{cfg.norm}_norm_{i + 1}"))
+            block.append(keras.layers.Activation(ACTIVATIONS.load(cfg.activation), name=f"act_{i + 1}"))
             self.hidden.append(block)
-        self.out = keras.layers.Dense(out_dim, kernel_initializer=init, kernel_constraint=constraint,
-                                      bias_constraint=constraint, name="out")
+        self.out = wrap(keras.layers.Dense(out_dim, kernel_initializer=kernel_initializer, kernel_constraint=constraint,
+                                           bias_constraint=constraint, name="out"))
 
     def call_with_activations(self, x, training=False):
         acts = []
@@ -58,8 +46,8 @@ class MLP(keras.Model):
         return self.call_with_activations(x, training=training)[0]
 
     def kernels(self):
-        return [layer.kernel for block in self.hidden for layer in block
-                if isinstance(layer, keras.layers.Dense)] + [self.out.kernel]
+        dense = [block[0] for block in self.hidden] + [self.out]
+        return [getattr(layer, "layer", layer).kernel for layer in dense]  # through a wrapper
 
 
 class ShiftGenerator(keras.Model):
@@ -93,7 +81,7 @@ class NoiseGenerator(keras.Model):
         return []
 
 
-def build_generator(cfg, data_dim: int):
+def build_generator(cfg, data_dim: int, kernel_initializer="he_uniform") -> keras.Model:
     if cfg.kind == "noise":
         net = NoiseGenerator(cfg.std, name="generator")
         net(keras.ops.zeros((1, data_dim)))
@@ -102,13 +90,12 @@ def build_generator(cfg, data_dim: int):
         net = ShiftGenerator(cfg.theta, data_dim, name="generator")
         net(keras.ops.zeros((1, data_dim)))
         return net
-    net = MLP(cfg, data_dim, name="generator")
+    net = MLP(cfg, data_dim, kernel_initializer=kernel_initializer, name="generator")
     net(keras.ops.zeros((1, cfg.z_dim)))
     return net
 
 
-def build_critic(cfg, data_dim: int, clip=None, init_clip: float | None = None) -> MLP:
-    """`clip`: None, a float or a variable holding c; `init_clip`: c for the ±c/2 initialiser."""
-    net = MLP(cfg, 1, constraint=Clip(clip) if clip is not None else None, init_clip=init_clip, name="critic")
+def build_critic(cfg, data_dim: int, constraint=None, kernel_initializer="he_uniform", wrap=None) -> MLP:
+    net = MLP(cfg, 1, constraint, kernel_initializer, wrap, name="critic")
     net(keras.ops.zeros((1, data_dim)))
     return net

@@ -12,9 +12,9 @@ from ..claims.select import aggregate, finished_history, per_seed
 from ..claims.table import fmt_number, fmt_pair
 from ..config.loader import discover
 from ..errors import UserError, problem
+from ..registry import FIGURES
 from ..store.atomic import atomic_write_bytes
 from ..store.results import ResultStore, require_results, stored_profiles, writable_folder
-from .figures import FIGURES
 
 PROFILE_PREFERENCE = ("paper", "quick", "ci")
 BADGE = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "INCONCLUSIVE": "⚠️ INCONCLUSIVE"}
@@ -61,7 +61,7 @@ def build_report(results: str, out: str, names: list[str] | None, experiments_di
         store = ResultStore(root, exp.name, profile)
         figures = []
         for i, fig_spec in enumerate(exp.spec.report.figures, start=1):
-            fig = FIGURES[fig_spec.kind](fig_spec, store)
+            fig = FIGURES.load(fig_spec.kind)(fig_spec, store)
             if fig is None:
                 continue
             path = out_dir / exp.name / f"fig{i}-{fig_spec.kind}.png"

@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from ..claims.select import finished_history, reduce_one  # noqa: E402
+from ..registry import METHODS
 
 sns.set_theme(style="whitegrid", context="notebook")
 
@@ -176,7 +177,7 @@ def critic_curve(spec, store):
         if grid is None:
             continue
         x, f = grid["x"], grid["f"].astype(np.float64)
-        if run.get("config.method.name") == "gan":
+        if METHODS.meta(run.get("config.method.name"), "discriminator"):
             ax.plot(x, 1.0 / (1.0 + np.exp(-f)), color=colour, lw=2, label=f"{variant}: D(x)")
         else:
             span = f.max() - f.min()
@@ -392,9 +393,3 @@ def value_surfaces(spec, store):
         _label_panel(ax, run)
         fig.colorbar(filled, ax=ax, shrink=0.8, format="%.2g").ax.tick_params(labelsize=7)  # f per panel
     return _finish(fig, spec.title or "critic value surfaces")
-
-
-FIGURES = {"sample_grid": sample_grid, "image_grid": image_grid, "value_surfaces": value_surfaces,
-           "layer_profile": layer_profile, "weight_hist": weight_hist, "metric_curve": metric_curve,
-           "critic_curve": critic_curve, "theta_grad_curves": theta_grad_curves,
-           "divergence_curves": divergence_curves, "transport_plan": transport_plan, "line_curves": line_curves}

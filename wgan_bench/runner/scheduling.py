@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from ..config.loader import RunSpec
 from ..config.schema import RunConfig
+from ..registry import METHODS
 
 
 def graph_key(cfg: RunConfig) -> str:
-    """What the compiled step depends on. Values assigned per run (c, learning rates) and
-    what only sets initial weights (init) or the run length (steps) are left out."""
+    """What the compiled step depends on. Values assigned per run (a method's `per_run` fields such
+    as c, learning rates) and what only sets initial weights (init) or the run length (steps) are
+    left out."""
     data = cfg.model_dump()
     data["train"].pop("steps")
-    data["method"]["clip"] = data["method"]["clip"] is not None
+    for name in METHODS.meta(cfg.method.name, "per_run", ()):
+        data["method"].pop(name)
     for net in ("generator", "critic"):
         data[net].pop("init", None)
     data["generator"].pop("theta", None)

@@ -1,6 +1,6 @@
 """Train one run (a variant with one seed) and return its tables; no file I/O here.
 
-Import this module only after `runner.tf_setup.configure_tensorflow` (it imports Keras).
+Import this module only after `tf_setup.configure_tensorflow` (it imports Keras).
 Compiled models are cached per process by configuration (everything but the seed and the
 step count), so seeds and repeated variants of one shape reuse one XLA compilation.
 """
@@ -18,31 +18,29 @@ import numpy as np
 
 from ..config.loader import RunSpec
 from ..config.schema import RunConfig
+from ..registry import CRITICS, DIAGNOSTICS, GENERATORS, METHODS
 from .provenance import device
 from .result import RunResult
 from .scheduling import graph_key
 
 
 class Compiled(NamedTuple):
-    """A cached model and the compiled diagnostics bound to it."""
+    """A cached model, its resolved method and the diagnostics compiled for it."""
 
     model: object
-    clip: object  # the variable holding c, or None
-    layer_grads: object
-    probes: dict
-    quality: object  # draws generated and real samples (sample_quality)
-    surface: object  # the critic's 2-D value surface (value_surface)
-    retrain: object  # retrains a second critic against the frozen generator (retrained_critic)
-    images: object  # draws generated images (digit_scores)
-    scorer: object  # scores them with the data set's classifier (digit_scores)
+    method: object  # methods.base.Method
+    diagnostics: dict  # name -> diagnostics.base.Diagnostic, in recording order
 
 
-def make_nets_factory(cfg: RunConfig):
+def make_nets_factory(cfg: RunConfig, method):
     """Builds fresh (generator, critic) with the run's initialisers; used for initial weights."""
-    from ..nets.factory import build_critic, build_generator
+    from ..data.registry import sample_shape
+
+    shape = sample_shape(cfg.dataset)
 
     def make_nets():
-        return build_generator(cfg), build_critic(cfg)
+        return (GENERATORS.load(cfg.generator.kind)(cfg.generator, shape),
+                CRITICS.load(cfg.critic.kind)(cfg.critic, shape, method.critic_options()))
 
     return make_nets
 
@@ -66,36 +64,20 @@ class Trainer:
         return self._cache[key]
 
     @staticmethod
-    def _build(cfg: RunConfig, seed: int, cache_dir: Path):
-        from ..data.registry import is_image, load_images, make_sampler
-        from ..diagnostics.critic_probe import make_probe_fns
-        from ..diagnostics.digit_scores import DigitScorer, make_image_fn
-        from ..diagnostics.layer_grads import make_layer_grad_fn
-        from ..diagnostics.retrained_critic import make_retrain_fn
-        from ..diagnostics.sample_quality import make_sampler_fn
-        from ..diagnostics.value_surface import make_surface_fn
+    def _build(cfg: RunConfig, seed: int, cache_dir: Path) -> Compiled:
+        from ..data.registry import make_sampler
+        from ..diagnostics.base import Context
         from ..methods.adversarial import AdversarialModel
-        from ..nets.factory import build_critic, build_generator
 
         keras.utils.set_random_seed(seed)
-        clip = keras.Variable(cfg.method.clip, trainable=False, name="clip") if cfg.method.clip else None
-        gen, critic = build_generator(cfg), build_critic(cfg, clip=clip)
-        sampler = make_sampler(cfg.dataset, seed, cfg.train.batch_size)
-        model = AdversarialModel(gen, critic, sampler, cfg, seed=seed)
+        method = METHODS.load(cfg.method.name)(cfg.method)
+        make_nets = make_nets_factory(cfg, method)
+        gen, critic = make_nets()
+        model = AdversarialModel(gen, critic, make_sampler(cfg.dataset, seed, cfg.train.batch_size), cfg, method,
+                                 seed=seed)
         model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
-        wanted, n = set(cfg.record.diagnostics), cfg.record.quality_samples
-        return Compiled(model, clip,
-                        make_layer_grad_fn(model) if "layer_grad_norms" in wanted else None,
-                        make_probe_fns(model, cfg.record),
-                        make_sampler_fn(model, n) if "sample_quality" in wanted else None,
-                        make_surface_fn(model, n) if "value_surface" in wanted else None,
-                        make_retrain_fn(model, build_critic(cfg, clip=clip), cfg.record)
-                        if "retrained_critic" in wanted else None,
-                        # Images: samples for the report's grids at every quality step, all
-                        # `quality_samples` of them when they are scored.
-                        make_image_fn(model, n if "digit_scores" in wanted else 64) if is_image(cfg.dataset) else None,
-                        DigitScorer(load_images(cfg.dataset), cache_dir / f"classifier-{cfg.dataset.name}-"
-                                    f"{cfg.dataset.image_size}.keras") if "digit_scores" in wanted else None)
+        context = Context(cache_dir, lambda: make_nets()[1])
+        return Compiled(model, method, {name: DIAGNOSTICS.load(name)(model, cfg, context) for name in cfg.diagnostics})
 
     def run(self, spec: RunSpec, on_steps: Callable[[int], None] | None = None) -> RunResult:
         t0 = time.perf_counter()
@@ -112,10 +94,9 @@ class Trainer:
         cfg = spec.config
         compiled = self.compiled(cfg, spec.seed)
         model = compiled.model
-        if compiled.clip is not None:
-            compiled.clip.assign(cfg.method.clip)
+        compiled.method.assign(cfg.method)
         model.set_learning_rates(cfg.optimizer)
-        model.reinitialize(spec.seed, make_nets_factory(cfg))
+        model.reinitialize(spec.seed, make_nets_factory(cfg, compiled.method))
         recorder = Recorder(spec, compiled, on_steps)
         every = cfg.record.every
         data = tf.data.Dataset.from_tensors(0.0).repeat()  # the train step samples its own data
@@ -128,119 +109,56 @@ class Trainer:
 
 
 class Recorder(keras.callbacks.Callback):
-    """Records losses and diagnostics every `record.every` generator iterations (Keras epochs)."""
+    """Records every `record.every` generator iterations (Keras epochs): loops over the run's
+    diagnostics, quality ones only at quality steps (`record.quality_step`)."""
 
     def __init__(self, spec: RunSpec, compiled: Compiled, on_steps):
         super().__init__()
-        self.spec, self.adv, self.on_steps = spec, compiled.model, on_steps
-        self.layer_grad_fn, self.probes = compiled.layer_grads, compiled.probes
-        self.quality_fn, self.surface_fn = compiled.quality, compiled.surface
-        self.retrain_fn, self.critic_start = compiled.retrain, None
-        self.image_fn, self.scorer = compiled.images, compiled.scorer
-        cfg = spec.config
-        self.every = cfg.record.every
-        self.diagnostics = set(cfg.record.diagnostics)
-        self.clip = cfg.method.clip
-        self.wasserstein = cfg.method.name != "gan"
+        self.spec, self.on_steps = spec, on_steps
+        self.diagnostics = compiled.diagnostics
+        self.quality = {name for name in self.diagnostics if DIAGNOSTICS.meta(name, "quality")}
+        self.every = spec.config.record.every
         self.rows: list[dict] = []
         self.artifacts: dict[str, dict[str, np.ndarray]] = {}
-        self.weights: dict[str, np.ndarray] = {}
         self.step = 0
         self.diverged = False
-        self.latest: dict[str, dict[str, np.ndarray]] = {}  # arrays of the last record step
 
-    def _add(self, metric: str, value: float, layer: int | None = None):
+    def _add(self, values) -> None:
+        for metric, value in values.items():
+            if np.ndim(value):
+                for layer, v in enumerate(value, start=1):
+                    self._row(metric, v, layer)
+            else:
+                self._row(metric, value, None)
+
+    def _row(self, metric: str, value: float, layer: int | None):
         self.rows.append({"run_id": self.spec.run_id, "variant": self.spec.variant, "seed": self.spec.seed,
                           "step": self.step, "metric": metric, "value": float(value), "layer": layer})
 
     def on_train_begin(self, logs=None):
-        if self.scorer is not None:
-            self._add("classifier_accuracy", self.scorer.accuracy)
-            self._add("real_digit_is", self.scorer.real_score)
-        if self.retrain_fn is not None:
-            self.critic_start = self.adv.critic.get_weights()
-        self._record_diagnostics()
+        for diagnostic in self.diagnostics.values():
+            self._add(diagnostic.start(self.spec.config))
+        self._record({})
 
     def on_epoch_end(self, epoch, logs=None):
         self.step = (epoch + 1) * self.every
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        for name in ("d_loss", "penalty", "g_loss"):
-            if name in logs:
-                self._add(name, logs[name])
-        if self.wasserstein and "d_loss" in logs:
-            self._add("w_estimate", -logs["d_loss"])
         if not all(math.isfinite(v) for v in logs.values()):
+            self._add(self.diagnostics["losses"].record(self.step, logs))
             self.diverged = True
             self.model.stop_training = True
             return
-        self._record_diagnostics()
+        self._record(logs)
         if self.on_steps:
             self.on_steps(self.every)
 
+    def _record(self, logs):
+        cfg = self.spec.config
+        quality_step = cfg.record.quality_step(self.step, cfg.train.steps)
+        for name, diagnostic in self.diagnostics.items():
+            if name not in self.quality or quality_step:
+                self._add(diagnostic.record(self.step, logs))
+
     def finish(self):
-        for name in ("grid", "samples", "surface", "images"):
-            if self.latest.get(name) is not None:
-                self.artifacts[name] = self.latest[name]
-        if "weight_hist" in self.diagnostics:
-            from ..diagnostics.weights import flat_kernels, weight_sample
-
-            self.weights["final"] = weight_sample(flat_kernels(self.adv.critic), self.spec.config.record.weight_sample)
-            self.artifacts["weights"] = dict(self.weights)
-
-    def _record_samples(self):
-        record, dataset = self.spec.config.record, self.spec.config.dataset.name
-        if not record.quality_step(self.step, self.spec.config.train.steps):
-            return
-        if self.quality_fn is not None:
-            from ..diagnostics.sample_quality import quality_metrics
-
-            fake, real = (np.asarray(t) for t in self.quality_fn())
-            for name, value in quality_metrics(fake, real, dataset, record.w1_samples).items():
-                self._add(name, value)
-            self.latest["samples"] = {"fake": fake, "real": real}
-        if self.surface_fn is not None:
-            from ..data.toy import MODES
-            from ..diagnostics.value_surface import surface_metrics
-
-            values, f, norms, real, fake = (np.asarray(t) for t in self.surface_fn())
-            for name, value in surface_metrics(values, f, norms, real, fake, MODES[dataset][0],
-                                               record.w1_samples).items():
-                self._add(name, value)
-            self.latest["surface"] = {"values": values, "real": real[:1000], "fake": fake[:1000]}
-        if self.image_fn is not None:
-            fake = np.asarray(self.image_fn())
-            if self.scorer is not None:
-                for name, value in self.scorer(fake).items():
-                    self._add(name, value)
-            self.latest["images"] = {"fake": fake[:64]}
-        if self.retrain_fn is not None:
-            cfg = self.spec.config
-            rate = (record.retrain.optimizer or cfg.optimizer).learning_rate
-            for name, value in self.retrain_fn(self.critic_start, rate).items():
-                self._add(name, value)
-
-    def _record_diagnostics(self):
-        if "layer_grad_norms" in self.diagnostics:
-            from ..diagnostics.layer_grads import log_ratio
-
-            _, norms = self.layer_grad_fn()
-            norms = np.asarray(norms, dtype=np.float64)
-            for layer, value in enumerate(norms, start=1):
-                self._add("grad_norm", value, layer)
-            self._add("grad_log_ratio", log_ratio(norms))
-        if self.probes:
-            from ..diagnostics.critic_probe import run_probes
-
-            scalars, self.latest["grid"] = run_probes(self.probes, self.spec.config.record)
-            for name, value in scalars.items():
-                self._add(name, value)
-        self._record_samples()
-        if self.diagnostics & {"weight_stats", "weight_hist"}:
-            from ..diagnostics.weights import flat_kernels, weight_sample, weight_stats
-
-            w = flat_kernels(self.adv.critic)
-            if "weight_stats" in self.diagnostics:
-                for name, value in weight_stats(w, self.clip).items():
-                    self._add(name, value)
-            if "weight_hist" in self.diagnostics and self.step == 0:
-                self.weights["initial"] = weight_sample(w, self.spec.config.record.weight_sample)
+        for diagnostic in self.diagnostics.values():
+            self.artifacts.update(diagnostic.artifacts())

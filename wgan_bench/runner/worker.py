@@ -6,9 +6,11 @@ module, and TensorFlow's start-up is already its largest fixed cost.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ..config.loader import RunSpec
+from ..registry import ANALYSES
 from .result import RunResult
 
 _trainer = None  # per process: compiled models are reused by the runs it executes
@@ -19,8 +21,6 @@ def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
     """Train, or evaluate an analysis (closed forms, exact OT), recording a crash as a failed run."""
     if spec.config.task != "analysis":
         return trainer.run(spec, on_steps=on_steps)
-    from ..analyses import run_analysis
-
     try:
         result = run_analysis(spec)
     except Exception as exc:
@@ -29,12 +29,21 @@ def run_one(trainer, spec: RunSpec, on_steps) -> RunResult:
     return result
 
 
+def run_analysis(spec: RunSpec) -> RunResult:
+    t0 = time.perf_counter()
+    scalars, artifacts = ANALYSES.load(spec.config.analysis)(spec.config, spec.seed)
+    rows = [{"run_id": spec.run_id, "variant": spec.variant, "seed": spec.seed, "step": 0, "metric": name,
+             "value": float(value), "layer": None} for name, value in scalars.items()]
+    return RunResult(spec.run_id, spec.variant, spec.seed, "ok", 1, time.perf_counter() - t0, rows,
+                     {"analysis": artifacts})
+
+
 def process_trainer(threads: int, cache_dir: str | Path):
     """This process's `Trainer`, set up with `threads` TensorFlow threads on first use; a reused
     Ray worker may serve another invocation, with another cache folder."""
     global _trainer
     if _trainer is None:
-        from .tf_setup import configure_tensorflow
+        from ..tf_setup import configure_tensorflow
 
         configure_tensorflow(threads)
         from .train import Trainer

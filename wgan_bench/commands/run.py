@@ -15,10 +15,10 @@ from pathlib import Path
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
 from ..errors import UserError, problem
+from ..runner.progress import RunProgress
+from ..runner.provenance import config_hash, git_commit, manifest, manifest_device, now
 from ..store.integrity import StoreDamaged
 from ..store.results import FINISHED, ResultStore, run_row, writable_folder
-from .progress import RunProgress
-from .provenance import config_hash, git_commit, manifest, manifest_device, now
 
 
 @dataclass
@@ -112,7 +112,7 @@ def store_result(store: ResultStore, spec: RunSpec, result) -> None:
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
     plans = plan(experiments, req)
     jobs = req.jobs or 1
-    from .tf_setup import configure_tensorflow, tensorflow_settings, usable_cpus
+    from ..tf_setup import configure_tensorflow, tensorflow_settings, usable_cpus
 
     # Each worker (or Ray task) runs with `threads` TensorFlow threads; the manifest records its settings.
     threads = req.cpus_per_run if req.executor == "ray" else max(1, usable_cpus() // jobs)
@@ -155,19 +155,19 @@ def _executor(req: RunRequest, threads: int):
     """A context (set up once per sweep) yielding run_all(todo, progress) -> (spec, RunResult) as runs finish."""
     cache_dir = Path(req.results) / ".cache"  # shared by runs: the digit classifier
     if req.executor == "ray":
-        from .ray_executor import ray_runs
+        from ..runner.ray_executor import ray_runs
 
         return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run, cache_dir)
     if req.jobs in (None, 1):
         return contextlib.nullcontext(partial(_run_local, cache_dir=cache_dir))
-    from .pool_executor import pool_runs
+    from ..runner.pool_executor import pool_runs
 
     return pool_runs(req.jobs, threads, cache_dir)
 
 
 def _run_local(todo, progress, cache_dir):
-    from .train import Trainer
-    from .worker import run_one
+    from ..runner.train import Trainer
+    from ..runner.worker import run_one
 
     trainer = Trainer(cache_dir)
     for spec in todo:

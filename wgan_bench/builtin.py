@@ -1,0 +1,167 @@
+"""The built-in registry entries (`wgan_bench.registry`). A plugin registers its own the same way.
+
+Targets are "module:attr" strings, imported only when a run uses them, so validating a YAML
+file never imports TensorFlow. Diagnostics and analyses declare the metrics they record;
+claims, regression entries and figures may name only those.
+"""
+
+from __future__ import annotations
+
+from .config import schema as s
+from .registry import (
+    ACTIVATIONS,
+    AGGREGATES,
+    ANALYSES,
+    CHECKS,
+    CRITICS,
+    DATASETS,
+    DIAGNOSTICS,
+    FIGURES,
+    GENERATORS,
+    LOSSES,
+    METHODS,
+    NORMS,
+    REDUCERS,
+)
+
+
+def metrics(*names: str, per_layer: tuple[str, ...] = ()) -> dict[str, dict]:
+    return {n: {"per_layer": n in per_layer} for n in (*names, *per_layer)}
+
+
+# ---------------------------------------------------------------- data
+for name in ("8gaussians", "25gaussians", "swissroll", "parallel_lines"):
+    DATASETS.register(name, "wgan_bench.data.toy:sampler", image=False, dim=2)
+DATASETS.register("gaussian_1d", "wgan_bench.data.toy:sampler", image=False, dim=1)
+for name, channels, size in (("digits", 1, 16), ("mnist", 1, 28), ("fashion_mnist", 1, 28), ("cifar10", 3, 32)):
+    DATASETS.register(name, "wgan_bench.data.images:sampler", image=True, labelled=True, channels=channels,
+                      size=size, loader=f"wgan_bench.data.images:load_{name}")
+DATASETS.register("image_folder", "wgan_bench.data.images:folder_sampler", image=True, labelled=False,
+                  channels=3, size=64, loader="wgan_bench.data.images:load_image_folder", streamed=True)
+
+# ---------------------------------------------------------------- networks
+ACTIVATIONS.register("relu", "wgan_bench.nets.activations:masked_relu")
+for name in ("leaky_relu", "tanh", "elu"):
+    ACTIVATIONS.register(name, name)  # Keras' own, by name
+NORMS.register("none", None)
+NORMS.register("batch", "keras.layers:BatchNormalization")
+NORMS.register("layer", "keras.layers:LayerNormalization")
+
+GENERATORS.register("mlp", "wgan_bench.nets.factory:mlp_generator", s.MLPGeneratorConfig, image=True, toy=True)
+GENERATORS.register("shift", "wgan_bench.nets.factory:shift_generator", s.ShiftGeneratorConfig, toy=True,
+                    fixed=True)
+GENERATORS.register("noise", "wgan_bench.nets.factory:noise_generator", s.NoiseGeneratorConfig, toy=True,
+                    fixed=True)
+GENERATORS.register("dcgan", "wgan_bench.nets.factory:dcgan_generator", s.DCGANGeneratorConfig, image=True)
+GENERATORS.register("constant_filter", "wgan_bench.nets.factory:constant_filter_generator",
+                    s.ConstantFilterGeneratorConfig, image=True)
+CRITICS.register("mlp", "wgan_bench.nets.factory:mlp_critic", s.MLPCriticConfig, toy=True)
+CRITICS.register("dcgan", "wgan_bench.nets.factory:dcgan_critic", s.DCGANCriticConfig, image=True)
+
+# ---------------------------------------------------------------- losses and methods
+LOSSES.register("minimax", "wgan_bench.methods.losses:MINIMAX", wasserstein=False)
+LOSSES.register("non_saturating", "wgan_bench.methods.losses:NON_SATURATING", wasserstein=False)
+LOSSES.register("wasserstein", "wgan_bench.methods.losses:WASSERSTEIN", wasserstein=True)
+
+METHODS.register("gan", "wgan_bench.methods.base:GAN", s.GANMethod, discriminator=True,
+                 doc="a BCE discriminator, no Lipschitz control")
+METHODS.register("wgan", "wgan_bench.methods.constraints:WeightClipping", s.ClipMethod, per_run=("clip",),
+                 doc="Wasserstein loss, weights clipped into [-c, c] (WGAN Alg. 1)")
+METHODS.register("wgan_gp", "wgan_bench.methods.penalties:GradientPenalty", s.GPMethod,
+                 doc="Wasserstein loss plus a gradient penalty (WGAN-GP Alg. 1)")
+METHODS.register("wgan_sn", "wgan_bench.methods.spectral_norm:SpectralNorm", s.SNMethod,
+                 doc="Wasserstein loss, every critic layer spectrally normalised (Miyato et al. 2018)")
+
+
+# ---------------------------------------------------------------- diagnostics (recorded in this order)
+def _needs_1d(cfg):
+    return None if cfg.dataset.name == "gaussian_1d" else "needs 1-D data (dataset gaussian_1d)"
+
+
+def _needs_shift(cfg):
+    return None if cfg.generator.kind == "shift" else "needs generator kind shift"
+
+
+def _needs_2d_toy(cfg):
+    ok = not DATASETS.meta(cfg.dataset.name, "image") and DATASETS.meta(cfg.dataset.name, "dim") == 2
+    return None if ok else "needs 2-D toy data"
+
+
+def _needs_labels(cfg):
+    return None if DATASETS.meta(cfg.dataset.name, "labelled") else \
+        f"needs a labelled image data set ({', '.join(DATASETS.where(labelled=True))})"
+
+
+def _only_images(cfg):
+    return None if DATASETS.meta(cfg.dataset.name, "image") else "is for image data sets"
+
+
+D = "wgan_bench.diagnostics."
+DIAGNOSTICS.register("losses", D + "losses:Losses", always=True,
+                     metrics=metrics("d_loss", "penalty", "g_loss", "w_estimate"),
+                     doc="the critic loss, the penalty, the generator loss and -d_loss (Wasserstein critics)")
+DIAGNOSTICS.register("layer_grad_norms", D + "layer_grads:LayerGradNorms",
+                     metrics=metrics("grad_log_ratio", per_layer=("grad_norm",)))
+DIAGNOSTICS.register("dual_estimate", D + "critic_probe:DualEstimate",
+                     metrics=metrics("w_dual", "max_slope", "w_dual_normalized"))
+DIAGNOSTICS.register("disc_stats", D + "critic_probe:DiscStats",
+                     metrics=metrics("accuracy", "js_bound", "minimax_input_grad"))
+DIAGNOSTICS.register("theta_grads", D + "critic_probe:ThetaGrads", needs=_needs_shift,
+                     metrics=metrics(*(f"grad_theta_{c}{s}" for c in ("minimax", "ns", "w") for s in ("", "_std"))))
+DIAGNOSTICS.register("critic_grid", D + "critic_probe:CriticGrid", needs=_needs_1d, artifacts=("grid",),
+                     metrics=metrics("linear_r2", "slope_ratio"))
+DIAGNOSTICS.register("sample_quality", D + "sample_quality:SampleQuality", needs=_needs_2d_toy, quality=True,
+                     artifacts=("samples",),
+                     metrics=metrics("w1_exact", "modes_3sigma", "hq_3sigma", "modes_relaxed", "hq_relaxed",
+                                     "mode_rev_kl"))
+DIAGNOSTICS.register("value_surface", D + "value_surface:ValueSurface", needs=_needs_2d_toy, quality=True,
+                     artifacts=("surface",),
+                     metrics=metrics("grad_compliance", "dual_ratio", "w1_exact", "peaks", "max_grad_norm",
+                                     "dual_raw_ratio"))
+DIAGNOSTICS.register("digit_scores", D + "digit_scores:DigitScores", needs=_needs_labels, quality=True,
+                     metrics=metrics("classifier_accuracy", "real_digit_is", "digit_is", "digit_is_ratio",
+                                     "classes_covered", "class_reverse_kl", "classifier_fd", "classifier_kd"))
+DIAGNOSTICS.register("image_samples", D + "digit_scores:ImageSamples", needs=_only_images, quality=True,
+                     auto=_only_images, artifacts=("images",), metrics={},
+                     doc="64 generated images for the report's grids (added to every image run)")
+DIAGNOSTICS.register("retrained_critic", D + "retrained_critic:RetrainedCritic", quality=True,
+                     metrics=metrics("w_retrained", "w_retrained_normalized", "js_retrained"))
+DIAGNOSTICS.register("weight_stats", D + "weights:WeightStats",
+                     metrics=metrics("edge_fraction", "weight_abs_max", "clip_fraction"))
+DIAGNOSTICS.register("weight_hist", D + "weights:WeightHist", artifacts=("weights",), metrics={})
+
+# ---------------------------------------------------------------- analyses (no training)
+A = "wgan_bench.analyses."
+ANALYSES.register("gaussian_divergences", A + "divergence_curves:gaussian_divergences",
+                  metrics=metrics("js_ratio_min_mu_ge_8", "djs_at_10", "djs_at_2", "js_at_2", "dw1_max_dev",
+                                  "kl_rel_err_max", "pot_w1_rel_err_max", "pot_w1_err_max_se"))
+ANALYSES.register("parallel_lines", A + "parallel_lines:parallel_lines",
+                  metrics=metrics("lines_w_abs_err_max", "lines_w_abs_err_max_nonzero", "lines_js_min_nonzero",
+                                  "lines_tv_min_nonzero", "lines_js_at_0"))
+ANALYSES.register("box_transport", A + "transport_examples:box_transport",
+                  metrics=metrics("emd_cost", "example_plan_cost", "plan_cost_spread", "plan_marginal_error",
+                                  "joint_marginal_x_error", "joint_marginal_y_error"))
+
+# ---------------------------------------------------------------- claims
+R = "wgan_bench.claims.select:"
+for name in ("final", "initial", "median", "median_second_half", "mean_second_half", "min", "max"):
+    REDUCERS.register(name, R + f"reduce_{name}")
+for name in ("at_step", "max_until_step", "min_from_step", "max_from_step"):
+    REDUCERS.register(name, R + f"reduce_{name}", needs_step=True)
+for name in ("median", "mean", "min", "max"):
+    AGGREGATES.register(name, f"numpy:{name}")
+
+E = "wgan_bench.claims.engine:"
+CHECKS.register("threshold", E + "threshold", s.ThresholdCheck)
+CHECKS.register("comparison", E + "comparison", s.ComparisonCheck)
+CHECKS.register("order", E + "order", s.OrderCheck)
+CHECKS.register("relation", E + "relation", s.RelationCheck, over_steps=True)
+CHECKS.register("any_of", E + "any_of", s.AnyOfCheck)
+
+# ---------------------------------------------------------------- report figures
+F = "wgan_bench.report.figures:"
+for model in (s.SampleGridFigure, s.ImageGridFigure, s.ValueSurfaceFigure, s.LayerProfileFigure, s.WeightHistFigure,
+              s.MetricCurveFigure, s.CriticCurveFigure, s.ThetaGradFigure, s.DivergenceFigure, s.TransportPlanFigure,
+              s.LineCurvesFigure):
+    kind = model.model_fields["kind"].annotation.__args__[0]
+    FIGURES.register(kind, F + kind, model)

@@ -1,0 +1,46 @@
+"""What a diagnostic is: one module, one `Diagnostic` subclass, one `diagnostic` registry entry.
+
+The entry (wgan_bench.builtin, or a plugin's `register`) names the metrics it records, the
+artifacts it keeps, whether it runs only at quality steps and what setup it needs. The class
+compiles what it needs once per compiled model (`__init__`), and the recorder calls it:
+`start` at the beginning of each run, `record` at each record step, `artifacts` at the end.
+Diagnostics sample from the model's own diagnostics stream, so recording never changes training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+Values = Mapping[str, float | Sequence[float]]  # a sequence: one value per layer, layer 1 first
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the trainer lends diagnostics: a cache folder shared between runs, and a builder of
+    a second critic like the run's (architecture, method options)."""
+
+    cache_dir: Path
+    build_critic: Callable
+
+
+class Diagnostic:
+    def __init__(self, model, cfg, context: Context):
+        self.model, self.cfg, self.context = model, cfg, context
+
+    def start(self, cfg) -> Values:
+        """A new run on this compiled model begins (`cfg` is its configuration); returns values
+        recorded once, at step 0."""
+        self.cfg = cfg
+        return {}
+
+    def record(self, step: int, logs: Mapping[str, float]) -> Values:
+        """Values at a record step; `logs` are the training losses of the last interval."""
+        raise NotImplementedError
+
+    def artifacts(self) -> dict[str, dict[str, np.ndarray]]:
+        """Arrays kept with the run (e.g. the last samples), by artifact name."""
+        return {}

@@ -1,0 +1,14 @@
+"""losses: the critic loss, the penalty and the generator loss of each record interval (their
+means over it), and for a Wasserstein critic its W estimate, −d_loss. Recorded in every run."""
+
+from __future__ import annotations
+
+from .base import Diagnostic
+
+
+class Losses(Diagnostic):
+    def record(self, step, logs):
+        out = {name: logs[name] for name in ("d_loss", "penalty", "g_loss") if name in logs}
+        if self.model.method.wasserstein and "d_loss" in logs:
+            out["w_estimate"] = -logs["d_loss"]
+        return out
