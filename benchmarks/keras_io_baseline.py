@@ -71,9 +71,10 @@ def nets(cfg):
     from wgan_bench.data.registry import is_image, sample_shape
 
     if is_image(cfg.dataset):
-        from wgan_bench.nets.factory import build_critic, build_generator
+        from wgan_bench.nets.factory import dcgan_critic, dcgan_generator
 
-        return build_critic(cfg), build_generator(cfg)
+        shape = sample_shape(cfg.dataset)
+        return dcgan_critic(cfg.critic, shape), dcgan_generator(cfg.generator, shape)
     data_dim = sample_shape(cfg.dataset)[0]
     return (mlp(data_dim, cfg.critic.depth, cfg.critic.width, 1),
             mlp(cfg.generator.z_dim, cfg.generator.depth, cfg.generator.width, data_dim))
@@ -82,7 +83,7 @@ def nets(cfg):
 def build(cfg) -> WGAN:
     """A baseline model with the workload's architecture and hyper-parameters (a RunConfig)."""
     m, o = cfg.method, cfg.optimizer
-    model = WGAN(*nets(cfg), cfg.generator.z_dim, m.n_critic, m.gp_weight if m.name == "wgan_gp" else 0.0, m.clip)
+    model = WGAN(*nets(cfg), cfg.generator.z_dim, m.n_critic, getattr(m, "gp_weight", 0.0), getattr(m, "clip", None))
     if o.name == "adam":
         opts = [keras.optimizers.Adam(o.learning_rate, beta_1=o.beta_1, beta_2=o.beta_2) for _ in range(2)]
     else:

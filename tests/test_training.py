@@ -251,3 +251,20 @@ def test_retrained_discriminator_saturates_on_separated_gaussians(trainer):
 def test_quality_at_is_validated(record, msg):
     with pytest.raises(ValueError, match=msg):
         _cfg(record=record)
+
+
+@pytest.mark.parametrize("init", ["he_uniform", "glorot_uniform", "uniform_half_clip"])
+def test_every_layer_draws_its_own_initial_weights(tf_ready, init):
+    """One unseeded Keras initializer shared by layers returns the same values for every layer of
+    one shape; each layer must draw its own."""
+    import keras
+
+    from wgan_bench.config.schema import MLPCriticConfig
+    from wgan_bench.nets.factory import CriticOptions, mlp_critic
+
+    keras.utils.set_random_seed(0)
+    critic = mlp_critic(MLPCriticConfig(depth=4, width=8, init=init), (2,), CriticOptions(init_scale=0.02))
+    hidden = [np.asarray(k) for k in critic.kernels()[1:4]]  # three 8 x 8 kernels
+    assert not np.array_equal(hidden[0], hidden[1]) and not np.array_equal(hidden[1], hidden[2])
+    if init == "uniform_half_clip":
+        assert max(np.abs(k).max() for k in hidden) <= 0.01

@@ -21,13 +21,13 @@ class CriticOptions:
     wrap: Callable | None = None  # applied to every dense/conv layer (spectral normalisation)
 
 
-def kernel_initializer(name: str, scale: float | None = None):
-    if name == "he_uniform":  # tflib 'he' init: uniform with std sqrt(2 / fan_in)
-        return keras.initializers.HeUniform()
-    if name == "glorot_uniform":
-        return keras.initializers.GlorotUniform()
+def kernel_initializer(name: str, scale: float | None = None) -> str | dict:
+    """A Keras initializer *identifier*, so every layer builds its own instance: one unseeded
+    instance shared by layers gives every layer of the same shape the same initial weights."""
+    if name in ("he_uniform", "glorot_uniform"):  # tflib 'he' init: uniform with std sqrt(2 / fan_in)
+        return name
     if name == "uniform_half_clip":  # starts strictly inside the clipping box
-        return keras.initializers.RandomUniform(-scale / 2, scale / 2)
+        return {"class_name": "RandomUniform", "config": {"minval": -scale / 2, "maxval": scale / 2}}
     raise KeyError(name)
 
 
