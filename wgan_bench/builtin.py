@@ -42,7 +42,7 @@ DATASETS.register("image_folder", "wgan_bench.data.images:folder_sampler", image
 # ---------------------------------------------------------------- networks
 ACTIVATIONS.register("relu", "wgan_bench.nets.activations:masked_relu")
 for name in ("leaky_relu", "tanh", "elu"):
-    ACTIVATIONS.register(name, name)  # Keras' own, by name
+    ACTIVATIONS.register(name, f"keras.activations:{name}")
 NORMS.register("none", None)
 NORMS.register("batch", "keras.layers:BatchNormalization")
 NORMS.register("layer", "keras.layers:LayerNormalization")
