@@ -74,7 +74,8 @@ def test_layers_with_an_activation_are_refused(keras):
 def test_a_deep_sn_critic_is_1_lipschitz(tf_ready, keras):
     """Theory: ReLU is 1-Lipschitz and every layer has spectral norm 1, so ‖∇f‖ ≤ 1 everywhere,
     however deep the critic (here 12 layers of 64); the same critic without it is far steeper."""
-    from wgan_bench.config.schema import MLPCriticConfig, SNMethod
+    from wgan_bench.builtin import SNMethod
+    from wgan_bench.config.schema import MLPCriticConfig
     from wgan_bench.methods.spectral_norm import SpectralNorm
     from wgan_bench.nets.factory import mlp_critic
 

@@ -7,6 +7,8 @@ claims, regression entries and figures may name only those.
 
 from __future__ import annotations
 
+from pydantic import Field, field_validator
+
 from .config import schema as s
 from .registry import (
     ACTIVATIONS,
@@ -59,17 +61,42 @@ CRITICS.register("mlp", "wgan_bench.nets.factory:mlp_critic", s.MLPCriticConfig,
 CRITICS.register("dcgan", "wgan_bench.nets.factory:dcgan_critic", s.DCGANCriticConfig, image=True)
 
 # ---------------------------------------------------------------- losses and methods
+class GANMethod(s.MethodConfig):
+    gan_loss: s.LossName = "non_saturating"
+
+    @field_validator("gan_loss")
+    @classmethod
+    def _a_gan_loss(cls, v):
+        if LOSSES.meta(v, "wasserstein"):
+            raise ValueError(f"{v!r} is a Wasserstein loss; method gan takes one of "
+                             f"{', '.join(LOSSES.where(wasserstein=False))}")
+        return v
+
+
+class ClipMethod(s.MethodConfig):
+    clip: float = Field(0.01, gt=0, description="weight-clipping bound c")
+
+
+class GPMethod(s.MethodConfig):
+    gp_weight: float = Field(10.0, ge=0)
+    gp_one_sided: bool = False
+
+
+class SNMethod(s.MethodConfig):
+    power_iterations: int = Field(1, ge=1, description="power iterations per training call (Miyato et al.: 1)")
+
+
 LOSSES.register("minimax", "wgan_bench.methods.losses:MINIMAX", wasserstein=False)
 LOSSES.register("non_saturating", "wgan_bench.methods.losses:NON_SATURATING", wasserstein=False)
 LOSSES.register("wasserstein", "wgan_bench.methods.losses:WASSERSTEIN", wasserstein=True)
 
-METHODS.register("gan", "wgan_bench.methods.base:GAN", s.GANMethod, discriminator=True,
+METHODS.register("gan", "wgan_bench.methods.base:GAN", GANMethod, discriminator=True,
                  doc="a BCE discriminator, no Lipschitz control")
-METHODS.register("wgan", "wgan_bench.methods.constraints:WeightClipping", s.ClipMethod, per_run=("clip",),
+METHODS.register("wgan", "wgan_bench.methods.constraints:WeightClipping", ClipMethod, per_run=("clip",),
                  doc="Wasserstein loss, weights clipped into [-c, c] (WGAN Alg. 1)")
-METHODS.register("wgan_gp", "wgan_bench.methods.penalties:GradientPenalty", s.GPMethod,
+METHODS.register("wgan_gp", "wgan_bench.methods.penalties:GradientPenalty", GPMethod,
                  doc="Wasserstein loss plus a gradient penalty (WGAN-GP Alg. 1)")
-METHODS.register("wgan_sn", "wgan_bench.methods.spectral_norm:SpectralNorm", s.SNMethod,
+METHODS.register("wgan_sn", "wgan_bench.methods.spectral_norm:SpectralNorm", SNMethod,
                  doc="Wasserstein loss, every critic layer spectrally normalised (Miyato et al. 2018)")
 
 

@@ -144,38 +144,14 @@ CriticConfig = CRITICS.record_field(default="mlp")
 
 
 class MethodConfig(Strict):
-    """What every method shares; `name` picks the method's own record (a registry entry)."""
+    """What every method shares; `name` picks the method's own record, a subclass registered with
+    the method (wgan_bench.builtin for the built-in ones)."""
 
     name: str
     n_critic: int = Field(5, ge=1)
     n_critic_burst: int | None = Field(None, ge=1, description="critic steps in burst iterations (WGAN code: 100)")
     burst_first: int = Field(25, ge=0, description="the first N generator iterations are bursts")
     burst_every: int = Field(500, ge=1, description="and so is every N-th generator iteration")
-
-
-class GANMethod(MethodConfig):
-    gan_loss: LossName = "non_saturating"
-
-    @field_validator("gan_loss")
-    @classmethod
-    def _a_gan_loss(cls, v):
-        if LOSSES.meta(v, "wasserstein"):
-            raise ValueError(f"{v!r} is a Wasserstein loss; method gan takes one of "
-                             f"{', '.join(LOSSES.where(wasserstein=False))}")
-        return v
-
-
-class ClipMethod(MethodConfig):
-    clip: float = Field(0.01, gt=0, description="weight-clipping bound c")
-
-
-class GPMethod(MethodConfig):
-    gp_weight: float = Field(10.0, ge=0)
-    gp_one_sided: bool = False
-
-
-class SNMethod(MethodConfig):
-    power_iterations: int = Field(1, ge=1, description="power iterations per training call (Miyato et al.: 1)")
 
 
 AnyMethod = METHODS.record_field()
