@@ -138,3 +138,32 @@ def test_diagnostics_record_exactly_what_they_declare(tmp_path, tf_ready, cfg):
     assert declared - recorded <= conditional
     per_layer = {r["metric"] for r in result.history if r["layer"] is not None and not np.isnan(r["layer"])}
     assert per_layer == {m for m in declared if registry.metric_names()[m]["per_layer"]} & recorded
+
+
+def _targets(reg) -> set[str]:
+    return {e.target for e in reg.entries() if isinstance(e.target, str)}
+
+
+def test_no_implementation_exists_without_its_registration(tf_ready):
+    """A diagnostic, a method or a figure written but not registered (or registered under another
+    module path) is a name in one place only."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import wgan_bench.diagnostics
+    import wgan_bench.methods
+    from wgan_bench.diagnostics.base import Diagnostic
+    from wgan_bench.methods.base import Method
+    from wgan_bench.report import figures
+
+    for package, base, reg in ((wgan_bench.diagnostics, Diagnostic, registry.DIAGNOSTICS),
+                               (wgan_bench.methods, Method, registry.METHODS)):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, base) and cls is not base and cls.__module__ == module.__name__:
+                    assert f"{module.__name__}:{name}" in _targets(reg), (reg.kind, module.__name__, name)
+    public = {f"wgan_bench.report.figures:{n}" for n, f in inspect.getmembers(figures, inspect.isfunction)
+              if not n.startswith("_") and f.__module__ == figures.__name__}
+    assert public == _targets(registry.FIGURES)
