@@ -61,7 +61,14 @@ def _probe_samples(model, n):
     return real, model.generator(model.sample_z(n, gen), training=False)
 
 
-class DualEstimate(Diagnostic):
+class _Compiled(Diagnostic):
+    """A probe whose compiled function `fn` returns its scalar metrics."""
+
+    def record(self, step, logs):
+        return {k: float(v) for k, v in self.fn().items()}
+
+
+class DualEstimate(_Compiled):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         n = cfg.record.eval_samples
@@ -75,13 +82,10 @@ class DualEstimate(Diagnostic):
             slope = tf.reduce_max(tf.norm(tf.concat([g_real, g_fake], axis=0), axis=1))
             return {"w_dual": w, "max_slope": slope, "w_dual_normalized": w / slope}
 
-        self.evaluate = evaluate
-
-    def record(self, step, logs):
-        return {k: float(v) for k, v in self.evaluate().items()}
+        self.fn = evaluate
 
 
-class DiscStats(Diagnostic):
+class DiscStats(_Compiled):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         n = cfg.record.eval_samples
@@ -96,13 +100,10 @@ class DiscStats(Diagnostic):
             return {"accuracy": tf.reduce_mean(correct), "js_bound": js_lower_bound(f_real, f_fake),
                     "minimax_input_grad": tf.reduce_mean(tf.sigmoid(f_fake[:, 0]) * fake_norms)}
 
-        self.evaluate = evaluate
-
-    def record(self, step, logs):
-        return {k: float(v) for k, v in self.evaluate().items()}
+        self.fn = evaluate
 
 
-class ThetaGrads(Diagnostic):
+class ThetaGrads(_Compiled):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         theta, batches = model.generator.theta, cfg.record.grad_batches
@@ -128,10 +129,7 @@ class ThetaGrads(Diagnostic):
                 out[f"grad_theta_{name}_std"] = tf.math.reduce_std(g)
             return out
 
-        self.theta_grads = theta_grads
-
-    def record(self, step, logs):
-        return {k: float(v) for k, v in self.theta_grads().items()}
+        self.fn = theta_grads
 
 
 class CriticGrid(Diagnostic):
