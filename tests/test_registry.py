@@ -162,7 +162,8 @@ def test_no_implementation_exists_without_its_registration(tf_ready):
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
             for name, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, base) and not name.startswith("_") and cls.__module__ == module.__name__:
+                if issubclass(cls, base) and cls is not base and not name.startswith("_") \
+                        and cls.__module__ == module.__name__:
                     assert f"{module.__name__}:{name}" in _targets(reg), (reg.kind, module.__name__, name)
     public = {f"wgan_bench.report.figures:{n}" for n, f in inspect.getmembers(figures, inspect.isfunction)
               if not n.startswith("_") and f.__module__ == figures.__name__}
