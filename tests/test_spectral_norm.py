@@ -32,6 +32,16 @@ def test_power_iteration_converges_to_the_largest_singular_value(keras):
     assert last == pytest.approx(true, rel=1e-4)
 
 
+def test_sigma_is_right_before_any_training_call(keras):
+    """At step 0 diagnostics run the critic in inference mode before it has trained: σ must not
+    depend on the random u's length (a one-output layer's σ is exactly ‖w‖)."""
+    last = _wrapped_dense(keras, units=1, in_dim=7, seed=3)
+    assert float(last.sigma(training=False)) == pytest.approx(np.linalg.norm(np.asarray(last.layer.kernel)), rel=1e-5)
+    wide = _wrapped_dense(keras, units=16, in_dim=12, seed=4)
+    true = np.linalg.svd(np.asarray(wide.layer.kernel), compute_uv=False)[0]
+    assert 0 < float(wide.sigma(training=False)) <= true * (1 + 1e-5)
+
+
 def test_forward_uses_the_normalised_kernel(keras):
     layer = _wrapped_dense(keras)
     for _ in range(30):

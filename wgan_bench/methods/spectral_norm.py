@@ -38,7 +38,7 @@ class SpectralNormalization(keras.layers.Wrapper):
 
     def sigma(self, training: bool = False):
         w = ops.reshape(self.layer.kernel, (-1, self.layer.kernel.shape[-1]))  # (in, out)
-        u = ops.convert_to_tensor(self.u)
+        u = _unit(ops.convert_to_tensor(self.u))  # u starts as a random, not a unit, vector
         if training:
             for _ in range(self.power_iterations):
                 v = _unit(ops.matmul(u, ops.transpose(w)))
