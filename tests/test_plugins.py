@@ -1,5 +1,5 @@
 """Bring your own method: a package outside the repo registers a Lipschitz method and a loss
-(examples/my_method.py, the README's example) and uses them by name in its own YAML."""
+(examples/my_method/my_method.py, the README's example) and uses them by name in its own YAML."""
 
 import sys
 import textwrap
@@ -38,8 +38,8 @@ claims:
 
 @pytest.fixture
 def plugin(monkeypatch):
-    """examples/my_method.py importable as `my_method`, its entries removed afterwards."""
-    monkeypatch.syspath_prepend(str(REPO / "examples"))
+    """examples/my_method/my_method.py importable as `my_method`, its entries removed afterwards."""
+    monkeypatch.syspath_prepend(str(REPO / "examples" / "my_method"))
     yield
     registry.METHODS.unregister("wgan_lp")
     registry.LOSSES.unregister("hinge")
