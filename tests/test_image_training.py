@@ -60,7 +60,17 @@ def test_image_folder_run_streams_from_disk(tf_ready, tmp_path):
         "critic": {"kind": "dcgan", "filters": 4, "kernel_size": 3, "norm": "layer"},
         "method": {"name": "wgan_gp", "n_critic": 2}, "optimizer": {"name": "adam", "learning_rate": 1e-3},
         "train": {"steps": 4, "batch_size": 4, "jit_compile": False}, "record": {"every": 2}})
-    result = Trainer(tmp_path / "cache").run(RunSpec("t", "quick", "lsun", 0, cfg))
+    result = Trainer(tmp_path / "cache", tensorboard=str(tmp_path / "tb")).run(RunSpec("t", "quick", "lsun", 0, cfg))
     assert result.status == "ok", result.error
     assert result.artifacts["images"]["fake"].shape == (64, 8, 8, 3)
     assert sum(r["metric"] == "d_loss" for r in result.history) == 2
+
+    # --tensorboard: the 8 x 8 grid of 64 samples (one pixel apart) at every quality step
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(tmp_path / "tb" / "t" / "quick" / "lsun-s0"), size_guidance={"tensors": 0})
+    acc.Reload()
+    grids = acc.Tensors("samples")
+    assert [e.step for e in grids] == [0, 2, 4]
+    width, height = (int(v) for v in tf_ready.make_ndarray(grids[-1].tensor_proto)[:2])
+    assert (width, height) == (8 * 9 - 1, 8 * 9 - 1)

@@ -10,6 +10,7 @@ import pytest
 
 from wgan_bench.runner import pool_executor
 from wgan_bench.runner.result import RunResult
+from wgan_bench.runner.worker import Workspace
 
 from .conftest import REPO, run_without_tensorflow
 
@@ -153,7 +154,7 @@ def test_killing_a_real_worker_fails_only_the_runs_in_flight(tiny_yaml, tmp_path
                 os.kill(next(iter(workers.pool._processes)), signal.SIGKILL)
             super().start(spec)
 
-    with pool_executor.pool_runs(2, 1, tmp_path / "cache") as run_all:
+    with pool_executor.pool_runs(2, 1, Workspace(str(tmp_path / "cache"))) as run_all:
         workers = run_all.__self__
         got = [(spec.run_id, r) for spec, r in run_all(runs, KillOnFirstStart())]
         procs = list(workers.pool._processes.values())

@@ -56,14 +56,14 @@ def test_failed_task_is_retried_once_then_recorded(workspace, monkeypatch, capsy
     attempts.mkdir()
     real = ray_executor._attempt
 
-    def flaky(spec, threads, cache_dir, events):  # runs in the Ray workers; counts attempts in files
+    def flaky(spec, threads, workspace, events):  # runs in the Ray workers; counts attempts in files
         n = len(list(attempts.glob(f"{spec.run_id}.*")))
         (attempts / f"{spec.run_id}.{n}").touch()
         if spec.run_id == "gp-s0":
             raise RuntimeError("simulated crash")
         if spec.run_id == "clip-s0" and n == 0:
             os._exit(1)  # the worker process dies once
-        return real(spec, threads, cache_dir, events)
+        return real(spec, threads, workspace, events)
 
     monkeypatch.setattr(ray_executor, "_attempt", flaky)
     assert _run(workspace, monkeypatch, "--results", "flaky", "--executor", "ray") == 1

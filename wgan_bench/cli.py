@@ -7,6 +7,7 @@ User errors print one line per problem (file: field: message) and no traceback u
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G",
                    help="Ray GPUs per run; a fraction shares a GPU (default: 0)")
     r.add_argument("--force", action="store_true", help="rerun runs already stored")
+    r.add_argument("--tensorboard", metavar="DIR",
+                   help="also log every recorded value (and image sample grids) live to TensorBoard under DIR")
 
     rep = sub.add_parser("report", help="figures and reports/README.md from stored tables (no training)")
     rep.add_argument("--results", default="results", metavar="DIR")
@@ -144,10 +147,14 @@ def cmd_run(args, console) -> int:
     from .commands.run import RunRequest, run_experiments
     from .config.loader import discover
 
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise UserError(problem("--tensorboard", args.tensorboard, "needs the tensorboard package: "
+                                "pip install 'wgan-bench[tensorboard]'"))
     experiments = discover(_experiment_paths(args.files))
     req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
                      results=args.results, jobs=args.jobs, executor=args.executor, force=args.force,
-                     ray_address=args.ray_address, cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run)
+                     ray_address=args.ray_address, cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run,
+                     tensorboard=args.tensorboard)
     outcomes = run_experiments(experiments, req, console)
     code = 0
     for out in outcomes:

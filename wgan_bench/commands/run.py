@@ -34,6 +34,7 @@ class RunRequest:
     ray_address: str | None = None
     cpus_per_run: int = 1  # Ray only; also each run's TensorFlow threads
     gpus_per_run: float = 0.0  # Ray only; a fraction lets runs share a GPU
+    tensorboard: str | None = None  # a folder for live TensorBoard logs, one per run
 
 
 @dataclass
@@ -153,23 +154,26 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
 
 def _executor(req: RunRequest, threads: int):
     """A context (set up once per sweep) yielding run_all(todo, progress) -> (spec, RunResult) as runs finish."""
-    cache_dir = Path(req.results) / ".cache"  # shared by runs: the digit classifier
+    from ..runner.worker import Workspace
+
+    workspace = Workspace(str((Path(req.results) / ".cache").resolve()),  # shared by runs: the digit classifier
+                          str(Path(req.tensorboard).resolve()) if req.tensorboard else None)
     if req.executor == "ray":
         from ..runner.ray_executor import ray_runs
 
-        return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run, cache_dir)
+        return ray_runs(req.ray_address, req.jobs, req.cpus_per_run, req.gpus_per_run, workspace)
     if req.jobs in (None, 1):
-        return contextlib.nullcontext(partial(_run_local, cache_dir=cache_dir))
+        return contextlib.nullcontext(partial(_run_local, workspace=workspace))
     from ..runner.pool_executor import pool_runs
 
-    return pool_runs(req.jobs, threads, cache_dir)
+    return pool_runs(req.jobs, threads, workspace)
 
 
-def _run_local(todo, progress, cache_dir):
+def _run_local(todo, progress, workspace):
     from ..runner.train import Trainer
     from ..runner.worker import run_one
 
-    trainer = Trainer(cache_dir)
+    trainer = Trainer(workspace.cache_dir, workspace.tensorboard)
     for spec in todo:
         progress.start(spec)
         yield spec, run_one(trainer, spec, lambda n, s=spec: progress.advance(s, n))

@@ -142,3 +142,15 @@ def make_sampler(x: np.ndarray):
         return ops.take(pool, keras.random.randint((n,), 0, len(x), seed=gen), axis=0)
 
     return sample
+
+
+def mosaic_of(images: np.ndarray) -> np.ndarray:
+    """(n, H, W, C) in [-1, 1] -> one (rows·H, cols·W, C) image in [0, 1], one pixel of gap."""
+    n, h, w, c = images.shape
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    out = np.ones((rows * (h + 1) - 1, cols * (w + 1) - 1, c))
+    for i, img in enumerate(images):
+        r, k = divmod(i, cols)
+        out[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w] = (np.clip(img, -1, 1) + 1) / 2
+    return out

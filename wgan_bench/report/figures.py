@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from ..claims.select import finished_history, reduce_one  # noqa: E402
+from ..data.images import mosaic_of
 from ..registry import METHODS
 
 sns.set_theme(style="whitegrid", context="notebook")
@@ -354,25 +355,13 @@ def sample_grid(spec, store):
     return _finish(fig, spec.title or "samples")
 
 
-def _mosaic(images: np.ndarray) -> np.ndarray:
-    """(n, H, W, C) in [-1, 1] -> one (rows·H, cols·W, C) image in [0, 1], one pixel of gap."""
-    n, h, w, c = images.shape
-    cols = int(np.ceil(np.sqrt(n)))
-    rows = int(np.ceil(n / cols))
-    out = np.ones((rows * (h + 1) - 1, cols * (w + 1) - 1, c))
-    for i, img in enumerate(images):
-        r, k = divmod(i, cols)
-        out[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w] = (np.clip(img, -1, 1) + 1) / 2
-    return out
-
-
 def image_grid(spec, store):
     panels = _artifact_panels(spec, store, "images")
     if not panels:
         return None
     fig, axes = _panels(len(panels), spec.columns)
     for ax, (run, arrays) in zip(axes, panels, strict=False):  # axes: whole rows
-        mosaic = _mosaic(arrays["fake"])
+        mosaic = mosaic_of(arrays["fake"])
         ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
         _label_panel(ax, run)
     return _finish(fig, spec.title or "generated images")

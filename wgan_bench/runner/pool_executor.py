@@ -25,11 +25,11 @@ from .worker import init_pool_worker, run_batch
 
 
 @contextlib.contextmanager
-def pool_runs(jobs: int, threads: int, cache_dir):
+def pool_runs(jobs: int, threads: int, workspace):
     """Yields run_all(todo, progress) -> (spec, RunResult) as runs finish, for the whole invocation."""
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:
-        workers = WorkerPool(ctx, jobs, threads, manager.Queue(), cache_dir)
+        workers = WorkerPool(ctx, jobs, threads, manager.Queue(), workspace)
         try:
             yield workers.run_all
         finally:
@@ -40,9 +40,9 @@ def pool_runs(jobs: int, threads: int, cache_dir):
 
 
 class WorkerPool:
-    def __init__(self, ctx, jobs: int, threads: int, events, cache_dir):
+    def __init__(self, ctx, jobs: int, threads: int, events, workspace):
         self.ctx, self.jobs, self.events = ctx, jobs, events
-        self.initargs = (threads, events, cache_dir)
+        self.initargs = (threads, events, workspace)
         self.calls = itertools.count()  # tags each run_all's events: a dead pool's stragglers are dropped
         self.pool = self._start()
 

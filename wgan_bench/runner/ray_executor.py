@@ -28,9 +28,9 @@ RETRIES = 1
 
 
 @contextlib.contextmanager
-def ray_runs(address: str | None, jobs: int | None, cpus_per_run: int, gpus_per_run: float, cache_dir: Path):
+def ray_runs(address: str | None, jobs: int | None, cpus_per_run: int, gpus_per_run: float, workspace):
     """Connect to Ray (or start a local one) for the whole sweep; yields run_all(todo, progress).
-    `cache_dir`: the driver's folder for what runs share (see `_node_cache`)."""
+    `workspace`: the driver's folders for what runs share (see `_node_cache`)."""
     ray = _import_ray()
     started = not ray.is_initialized()  # a caller that set Ray up (a notebook, a test) keeps it
     if started:
@@ -40,7 +40,7 @@ def ray_runs(address: str | None, jobs: int | None, cpus_per_run: int, gpus_per_
     # neither frees GPU memory nor follows a new CUDA_VISIBLE_DEVICES inside a reused worker.
     task = ray.remote(num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=0)(_attempt)
     try:
-        yield partial(_run_all, ray, task, events, cpus_per_run, str(Path(cache_dir).resolve()), jobs)
+        yield partial(_run_all, ray, task, events, cpus_per_run, workspace, jobs)
     finally:
         ray.kill(events)
         if started:
@@ -82,7 +82,7 @@ def _unreachable(address: str, timeout_s: float = 5.0) -> str | None:
     return None
 
 
-def _run_all(ray, task, events, threads: int, cache_dir: str, jobs: int | None, todo, progress):
+def _run_all(ray, task, events, threads: int, workspace, jobs: int | None, todo, progress):
     """Yield (spec, RunResult) as runs finish, at most `jobs` in flight (default: all of them)."""
     by_id = {s.run_id: s for s in todo}
     waiting = [(spec, 0) for spec in todo]
@@ -91,7 +91,7 @@ def _run_all(ray, task, events, threads: int, cache_dir: str, jobs: int | None, 
         while waiting or running:
             while waiting and len(running) < (jobs or len(todo)):
                 spec, attempt = waiting.pop(0)
-                running[task.remote(spec, threads, cache_dir, events)] = (spec, attempt)
+                running[task.remote(spec, threads, workspace, events)] = (spec, attempt)
             done, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
             _drain(ray, events, by_id, progress)  # a finished task's events are all in by now
             for ref in done:
@@ -144,7 +144,7 @@ class _Events:
         return events
 
 
-def _attempt(spec, threads: int, cache_dir: str, events) -> RunResult:
+def _attempt(spec, threads: int, workspace, events) -> RunResult:
     """One Ray task: run `spec` in this worker process, reporting its start and steps."""
     import ray
 
@@ -152,7 +152,7 @@ def _attempt(spec, threads: int, cache_dir: str, events) -> RunResult:
 
     # Runs may share a GPU (fractional --gpus-per-run): take GPU memory as needed, not all of it.
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
-    trainer = process_trainer(threads, _node_cache(cache_dir))
+    trainer = process_trainer(threads, dataclasses.replace(workspace, cache_dir=str(_node_cache(workspace.cache_dir))))
 
     def report(kind: str, n: int = 0) -> None:
         ray.get(events.put.remote((spec.run_id, kind, n)))  # waited for: delivered before the result

@@ -48,12 +48,14 @@ def make_nets_factory(cfg: RunConfig, method):
 class Trainer:
     """Builds, caches and runs adversarial models in this process.
 
-    `cache_dir` holds what runs share and may reuse across processes (the digit classifier).
+    `cache_dir` holds what runs share and may reuse across processes (the digit classifier);
+    with `tensorboard`, each run also logs live to `tensorboard/<experiment>/<profile>/<run_id>`.
     """
 
-    def __init__(self, cache_dir: str | Path = Path("results") / ".cache"):
+    def __init__(self, cache_dir: str | Path = Path("results") / ".cache", tensorboard: str | None = None):
         self._cache: dict[str, tuple] = {}
         self.cache_dir = Path(cache_dir)
+        self.tensorboard = tensorboard
 
     def compiled(self, cfg: RunConfig, seed: int = 0) -> Compiled:
         """The model and diagnostics compiled for `cfg`'s graph, built on first use (`seed` sets
@@ -100,8 +102,13 @@ class Trainer:
         recorder = Recorder(spec, compiled, on_steps)
         every = cfg.record.every
         data = tf.data.Dataset.from_tensors(0.0).repeat()  # the train step samples its own data
+        callbacks = [recorder]
+        if self.tensorboard:
+            from .tensorboard import TensorBoardLog, run_folder
+
+            callbacks.append(TensorBoardLog(run_folder(self.tensorboard, spec), recorder))
         model.fit(data, epochs=cfg.train.steps // every, steps_per_epoch=every, verbose=0, shuffle=False,
-                  callbacks=[recorder])
+                  callbacks=callbacks)
         recorder.finish()
         status = "diverged" if recorder.diverged else "ok"
         return RunResult(spec.run_id, spec.variant, spec.seed, status, recorder.step,

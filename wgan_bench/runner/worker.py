@@ -7,6 +7,7 @@ module, and TensorFlow's start-up is already its largest fixed cost.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..config.loader import RunSpec
@@ -38,9 +39,18 @@ def run_analysis(spec: RunSpec) -> RunResult:
                      {"analysis": artifacts})
 
 
-def process_trainer(threads: int, cache_dir: str | Path):
+@dataclass(frozen=True)
+class Workspace:
+    """Where runs write besides their results: the cache they share (the digit classifier) and,
+    with `--tensorboard`, their live logs (absolute paths: Ray workers run elsewhere)."""
+
+    cache_dir: str
+    tensorboard: str | None = None
+
+
+def process_trainer(threads: int, workspace: Workspace):
     """This process's `Trainer`, set up with `threads` TensorFlow threads on first use; a reused
-    Ray worker may serve another invocation, with another cache folder."""
+    Ray worker may serve another invocation, with another workspace."""
     global _trainer
     if _trainer is None:
         from ..tf_setup import configure_tensorflow
@@ -48,14 +58,14 @@ def process_trainer(threads: int, cache_dir: str | Path):
         configure_tensorflow(threads)
         from .train import Trainer
 
-        _trainer = Trainer(cache_dir)
-    _trainer.cache_dir = Path(cache_dir)
+        _trainer = Trainer(workspace.cache_dir)
+    _trainer.cache_dir, _trainer.tensorboard = Path(workspace.cache_dir), workspace.tensorboard
     return _trainer
 
 
-def init_pool_worker(threads: int, events, cache_dir) -> None:
+def init_pool_worker(threads: int, events, workspace: Workspace) -> None:
     global _events
-    process_trainer(threads, cache_dir)
+    process_trainer(threads, workspace)
     _events = events
 
 
