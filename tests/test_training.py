@@ -97,8 +97,9 @@ def test_same_seed_same_history_even_after_other_runs(trainer):
 
 
 def test_nan_run_is_diverged_not_crashed(trainer):
-    cfg = _cfg(method={"name": "gan", "n_critic": 1}, optimizer={"name": "sgd", "learning_rate": 1e30})
-    result = trainer.run(RunSpec("t", "quick", "gan", 0, cfg))
+    cfg = _cfg(method={"name": "wgan_gp", "gp_weight": 10, "n_critic": 1},
+               optimizer={"name": "sgd", "learning_rate": 1e30})
+    result = trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
     assert result.status == "diverged", (result.status, result.error)
     assert result.steps < 10
 
@@ -174,15 +175,15 @@ def test_noise_generator_blurs_real_data_and_value_surface_metrics(trainer):
         dataset={"name": "8gaussians"}, generator={"kind": "noise", "std": 1.0},
         critic={"depth": 2, "width": 32}, method={"name": "wgan_gp", "gp_weight": 10, "n_critic": 1},
         optimizer={"name": "adam", "learning_rate": 1e-3},
-        train={"steps": 200, "batch_size": 128, "train_generator": False},
-        record={"every": 100, "diagnostics": ["value_surface", "sample_quality"], "quality_samples": 2000,
+        train={"steps": 1000, "batch_size": 128, "train_generator": False},
+        record={"every": 500, "diagnostics": ["value_surface", "sample_quality"], "quality_samples": 2000,
                 "w1_samples": 500}))
     result = trainer.run(RunSpec("t", "quick", "surf", 0, cfg))
     assert result.status == "ok", result.error
     fake, real = result.artifacts["samples"]["fake"], result.artifacts["samples"]["real"]
     # fake = (an independent real draw) + N(0, I): per coordinate, var(fake) = var(real) + 1
     assert np.var(fake, axis=0) == pytest.approx(np.var(real, axis=0) + 1.0, rel=0.1)
-    final = {r["metric"]: r["value"] for r in result.history if r["step"] == 200}
+    final = {r["metric"]: r["value"] for r in result.history if r["step"] == 1000}
     assert result.artifacts["surface"]["values"].shape == (128, 128)
     assert 0 <= final["peaks"] <= 8 and 0 < final["grad_compliance"] <= 1
     assert 0 < final["dual_ratio"] < 1.2 and final["w1_exact"] > 0.5
