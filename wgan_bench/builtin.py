@@ -51,7 +51,7 @@ NORMS.register("layer", "keras.layers:LayerNormalization")
 
 GENERATORS.register("mlp", "wgan_bench.nets.factory:mlp_generator", s.MLPGeneratorConfig, image=True, toy=True)
 GENERATORS.register("shift", "wgan_bench.nets.factory:shift_generator", s.ShiftGeneratorConfig, toy=True,
-                    fixed=True)
+                    fixed=True, theta=True)
 GENERATORS.register("noise", "wgan_bench.nets.factory:noise_generator", s.NoiseGeneratorConfig, toy=True,
                     fixed=True)
 GENERATORS.register("dcgan", "wgan_bench.nets.factory:dcgan_generator", s.DCGANGeneratorConfig, image=True)
@@ -102,11 +102,13 @@ METHODS.register("wgan_sn", "wgan_bench.methods.spectral_norm:SpectralNorm", SNM
 
 # ---------------------------------------------------------------- diagnostics (recorded in this order)
 def _needs_1d(cfg):
-    return None if cfg.dataset.name == "gaussian_1d" else "needs 1-D data (dataset gaussian_1d)"
+    ok = not DATASETS.meta(cfg.dataset.name, "image") and DATASETS.meta(cfg.dataset.name, "dim") == 1
+    return None if ok else f"needs 1-D data (dataset {', '.join(DATASETS.where(dim=1))})"
 
 
 def _needs_shift(cfg):
-    return None if cfg.generator.kind == "shift" else "needs generator kind shift"
+    ok = GENERATORS.meta(cfg.generator.kind, "theta")
+    return None if ok else f"needs a generator with a parameter theta (kind {', '.join(GENERATORS.where(theta=True))})"
 
 
 def _needs_2d_toy(cfg):
@@ -191,4 +193,4 @@ for model in (s.SampleGridFigure, s.ImageGridFigure, s.ValueSurfaceFigure, s.Lay
               s.MetricCurveFigure, s.CriticCurveFigure, s.ThetaGradFigure, s.DivergenceFigure, s.TransportPlanFigure,
               s.LineCurvesFigure):
     kind = model.model_fields["kind"].annotation.__args__[0]
-    FIGURES.register(kind, F + kind, model)
+    FIGURES.register(kind, F + kind, model, per_layer_metric=kind == "layer_profile")

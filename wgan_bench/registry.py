@@ -46,15 +46,22 @@ class Registry:
 
     def __init__(self, kind: str, what: str, key: str = "name"):
         self.kind, self.what, self.key = kind, what, key
+        self.config_base: type[BaseModel] | None = None  # what entries' config models must subclass
         self._entries: dict[str, Entry] = {}
 
     def register(self, name: str, target: Any, config: type[BaseModel] | None = None, doc: str = "",
                  replace: bool = False, **meta) -> Entry:
         if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
             raise ValueError(f"{self.kind} name {name!r}: use letters, digits, '_' and '-'")
-        if name in self._entries and not replace:
-            raise ValueError(f"{self.kind} {name!r} is already registered (pass replace=True to override it)")
         entry = Entry(name, target, config, doc, dict(meta))
+        if self._entries.get(name) == entry:
+            return entry  # the same registration again (a plugin's hook run twice)
+        if self._entries.get(name) is not None and not replace:
+            raise ValueError(f"{self.kind} {name!r} is already registered (pass replace=True to override it)")
+        if self.key != "name" or self.config_base is not None:
+            if not (isinstance(config, type) and issubclass(config, self.config_base or BaseModel)):
+                raise ValueError(f"{self.kind} {name!r} needs a config model (a subclass of "
+                                 f"{(self.config_base or BaseModel).__name__})")
         self._entries[name] = entry
         return entry
 

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import UserError, problem
-from ..registry import ANALYSES, CRITICS, DIAGNOSTICS, GENERATORS, METHODS, allowed_fields, metric_names
+from ..registry import ANALYSES, CRITICS, DIAGNOSTICS, FIGURES, GENERATORS, METHODS, allowed_fields, metric_names
 from .schema import AnalysisConfig, Experiment, RunConfig, validate_run_config
 
 PROFILE_KEYS = {"seeds", "variants", "description"}
@@ -253,7 +253,7 @@ def _check_metrics(exp: LoadedExperiment) -> list[str]:
         need(reg.metric, reg.layer, f"regression.{i}.metric", [reg.variant])
     for i, fig in enumerate(spec.report.figures):
         need(getattr(fig, "metric", None), getattr(fig, "layer", None), f"report.figures.{i}.metric",
-             layer_field=fig.kind != "layer_profile")
+             layer_field=not FIGURES.meta(fig.kind, "per_layer_metric"))
         need(getattr(fig, "rho_with", None), None, f"report.figures.{i}.rho_with")
         for j, line in enumerate(getattr(fig, "lines", []) or []):
             need(line.metric, None, f"report.figures.{i}.lines.{j}.metric")

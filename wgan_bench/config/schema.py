@@ -154,6 +154,7 @@ class MethodConfig(Strict):
     burst_every: int = Field(500, ge=1, description="and so is every N-th generator iteration")
 
 
+METHODS.config_base = MethodConfig
 AnyMethod = METHODS.record_field()
 
 

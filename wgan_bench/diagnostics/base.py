@@ -2,8 +2,10 @@
 
 The entry (wgan_bench.builtin, or a plugin's `register`) names the metrics it records, the
 artifacts it keeps, whether it runs only at quality steps and what setup it needs. The class
-compiles what it needs once per compiled model (`__init__`), and the recorder calls it:
-`start` at the beginning of each run, `record` at each record step, `artifacts` at the end.
+compiles what it needs once per compiled model (`__init__`); the same instance then serves every
+run of that model (seeds, variants differing in values), so the recorder calls `start` at the
+beginning of each run (reset per-run state there), `record` at each record step and
+`artifacts` at the end.
 Diagnostics sample from the model's own diagnostics stream, so recording never changes training.
 """
 

@@ -20,6 +20,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from ..registry import LOSSES
 from .base import Diagnostic
 
 
@@ -107,9 +108,8 @@ class ThetaGrads(_Compiled):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         theta, batches = model.generator.theta, cfg.record.grad_batches
-        costs = ({"w": lambda f: tf.reduce_mean(f)} if model.method.wasserstein
-                 else {"minimax": lambda f: -tf.reduce_mean(tf.nn.softplus(f)),
-                       "ns": lambda f: tf.reduce_mean(tf.nn.softplus(-f))})
+        costs = ({"w": LOSSES.load("wasserstein").generator} if model.method.wasserstein
+                 else {"minimax": LOSSES.load("minimax").generator, "ns": LOSSES.load("non_saturating").generator})
 
         @tf.function(autograph=False)
         def theta_grads():
@@ -144,6 +144,10 @@ class CriticGrid(Diagnostic):
             return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}
 
         self.critic_grid, self.latest = critic_grid, None
+
+    def start(self, cfg):
+        self.latest = None  # this instance serves every run of its compiled model
+        return super().start(cfg)
 
     def record(self, step, logs):
         self.latest = {k: np.asarray(v) for k, v in self.critic_grid().items()}

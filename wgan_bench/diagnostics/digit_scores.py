@@ -68,6 +68,10 @@ class ImageSamples(Diagnostic):
         super().__init__(model, cfg, context)
         self.draw, self.latest = make_image_fn(model, 64), None
 
+    def start(self, cfg):
+        self.latest = None  # this instance serves every run of its compiled model
+        return super().start(cfg)
+
     def record(self, step, logs):
         self.latest = {"fake": np.asarray(self.draw())}
         return {}

@@ -38,6 +38,10 @@ class SampleQuality(Diagnostic):
         super().__init__(model, cfg, context)
         self.draw, self.latest = make_sampler_fn(model, cfg.record.quality_samples), None
 
+    def start(self, cfg):
+        self.latest = None  # this instance serves every run of its compiled model
+        return super().start(cfg)
+
     def record(self, step, logs):
         fake, real = (np.asarray(t) for t in self.draw())
         self.latest = {"fake": fake, "real": real}

@@ -59,6 +59,10 @@ class ValueSurface(Diagnostic):
         super().__init__(model, cfg, context)
         self.surface, self.latest = make_surface_fn(model, cfg.record.quality_samples), None
 
+    def start(self, cfg):
+        self.latest = None  # this instance serves every run of its compiled model
+        return super().start(cfg)
+
     def record(self, step, logs):
         values, f, norms, real, fake = (np.asarray(t) for t in self.surface())
         self.latest = {"values": values, "real": real[:1000], "fake": fake[:1000]}

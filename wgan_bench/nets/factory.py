@@ -35,17 +35,21 @@ def mlp_generator(cfg, shape):
     from . import dcgan, mlp
 
     if len(shape) == 1:
-        return mlp.build_generator(cfg, shape[0], kernel_initializer(cfg.init))
+        return _built(mlp.MLP(cfg, shape[0], kernel_initializer=kernel_initializer(cfg.init), name="generator"),
+                      cfg.z_dim)
     return _built(dcgan.MLPImageGenerator(shape[0], shape[2], cfg.width, cfg.depth, name="generator"), cfg.z_dim)
 
 
 def shift_generator(cfg, shape):
     from . import mlp
 
-    return mlp.build_generator(cfg, shape[0])
+    return _built(mlp.ShiftGenerator(cfg.theta, shape[0], name="generator"), shape[0])
 
 
-noise_generator = shift_generator
+def noise_generator(cfg, shape):
+    from . import mlp
+
+    return _built(mlp.NoiseGenerator(cfg.std, name="generator"), shape[0])
 
 
 def dcgan_generator(cfg, shape):
@@ -79,6 +83,6 @@ def dcgan_critic(cfg, shape, options: CriticOptions = CriticOptions()):
     return net
 
 
-def _built(net, z_dim: int):
-    net(keras.ops.zeros((1, z_dim)))
+def _built(net, in_dim: int):
+    net(keras.ops.zeros((1, in_dim)))
     return net

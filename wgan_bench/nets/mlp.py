@@ -81,20 +81,6 @@ class NoiseGenerator(keras.Model):
         return []
 
 
-def build_generator(cfg, data_dim: int, kernel_initializer="he_uniform") -> keras.Model:
-    if cfg.kind == "noise":
-        net = NoiseGenerator(cfg.std, name="generator")
-        net(keras.ops.zeros((1, data_dim)))
-        return net
-    if cfg.kind == "shift":
-        net = ShiftGenerator(cfg.theta, data_dim, name="generator")
-        net(keras.ops.zeros((1, data_dim)))
-        return net
-    net = MLP(cfg, data_dim, kernel_initializer=kernel_initializer, name="generator")
-    net(keras.ops.zeros((1, cfg.z_dim)))
-    return net
-
-
 def build_critic(cfg, data_dim: int, constraint=None, kernel_initializer="he_uniform", wrap=None) -> MLP:
     net = MLP(cfg, 1, constraint, kernel_initializer, wrap, name="critic")
     net(keras.ops.zeros((1, data_dim)))

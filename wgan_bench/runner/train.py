@@ -1,8 +1,9 @@
 """Train one run (a variant with one seed) and return its tables; no file I/O here.
 
 Import this module only after `tf_setup.configure_tensorflow` (it imports Keras).
-Compiled models are cached per process by configuration (everything but the seed and the
-step count), so seeds and repeated variants of one shape reuse one XLA compilation.
+Compiled models are cached per process by `scheduling.graph_key` (the configuration without the
+seed, the step count, the learning rates, initialisers and a method's `per_run` values), so seeds
+and variants of one shape reuse one XLA compilation.
 """
 
 from __future__ import annotations
