@@ -115,8 +115,9 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
                    f" Basis: {_md_escape(c.basis)}" if c.basis else "")
             findings.append(f"- ❌ {where}: measured {measured}, needs {_md_escape(o.op)} {threshold}.{why}")
         elif o.status == "PASS" and o.passes_untrained:
+            why = f" {_md_escape(c.finding)}" if c.finding else ""
             findings.append(f"- ⚠️ {where}: passes on the untrained networks too (control {_md_escape(o.op)} "
-                            f"{fmt_number(o.control_measured)}), so it does not show what training does.")
+                            f"{fmt_number(o.control_measured)}), so it does not show what training does.{why}")
     lines += ["", "<details><summary>Per-seed detail and threshold basis</summary>", ""]
     for o in outcomes:
         basis = by_id[o.claim_id].basis
