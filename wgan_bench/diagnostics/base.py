@@ -30,13 +30,14 @@ class Context:
 
 
 class Diagnostic:
+    artifact: str | None = None  # the name `latest` is kept under
     def __init__(self, model, cfg, context: Context):
-        self.model, self.cfg, self.context = model, cfg, context
+        self.model, self.cfg, self.context, self.latest = model, cfg, context, None
 
     def start(self, cfg) -> Values:
         """A new run on this compiled model begins (`cfg` is its configuration); returns values
         recorded once, at step 0."""
-        self.cfg = cfg
+        self.cfg, self.latest = cfg, None  # `latest`: the arrays of the run's last record step
         return {}
 
     def record(self, step: int, logs: Mapping[str, float]) -> Values:
@@ -44,5 +45,6 @@ class Diagnostic:
         raise NotImplementedError
 
     def artifacts(self) -> dict[str, dict[str, np.ndarray]]:
-        """Arrays kept with the run (e.g. the last samples), by artifact name."""
-        return {}
+        """Arrays kept with the run, by artifact name: by default the last record step's arrays
+        (`latest`) under the class's `artifact` name."""
+        return {self.artifact: self.latest} if self.artifact and self.latest is not None else {}

@@ -133,6 +133,8 @@ class ThetaGrads(_Compiled):
 
 
 class CriticGrid(Diagnostic):
+    artifact = "grid"
+
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         grid = cfg.record.grid
@@ -143,16 +145,9 @@ class CriticGrid(Diagnostic):
             f, df = input_grads(model.critic, xs)
             return {"x": xs[:, 0], "f": f[:, 0], "df": df[:, 0]}
 
-        self.critic_grid, self.latest = critic_grid, None
-
-    def start(self, cfg):
-        self.latest = None  # this instance serves every run of its compiled model
-        return super().start(cfg)
+        self.critic_grid = critic_grid
 
     def record(self, step, logs):
         self.latest = {k: np.asarray(v) for k, v in self.critic_grid().items()}
         grid = self.cfg.record.grid
         return grid_metrics(self.latest["x"], self.latest["f"], self.latest["df"], grid.fit_lo, grid.fit_hi)
-
-    def artifacts(self):
-        return {"grid": self.latest} if self.latest is not None else {}

@@ -64,17 +64,12 @@ class DigitScores(Diagnostic):
 class ImageSamples(Diagnostic):
     """64 generated images at each quality step; the last are kept for the report's grids."""
 
+    artifact = "images"
+
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        self.draw, self.latest = make_image_fn(model, 64), None
-
-    def start(self, cfg):
-        self.latest = None  # this instance serves every run of its compiled model
-        return super().start(cfg)
+        self.draw = make_image_fn(model, 64)
 
     def record(self, step, logs):
         self.latest = {"fake": np.asarray(self.draw())}
         return {}
-
-    def artifacts(self):
-        return {"images": self.latest} if self.latest is not None else {}

@@ -34,18 +34,13 @@ def quality_metrics(fake: np.ndarray, real: np.ndarray, dataset: str, w1_n: int)
 
 
 class SampleQuality(Diagnostic):
+    artifact = "samples"
+
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        self.draw, self.latest = make_sampler_fn(model, cfg.record.quality_samples), None
-
-    def start(self, cfg):
-        self.latest = None  # this instance serves every run of its compiled model
-        return super().start(cfg)
+        self.draw = make_sampler_fn(model, cfg.record.quality_samples)
 
     def record(self, step, logs):
         fake, real = (np.asarray(t) for t in self.draw())
         self.latest = {"fake": fake, "real": real}
         return quality_metrics(fake, real, self.cfg.dataset.name, self.cfg.record.w1_samples)
-
-    def artifacts(self):
-        return {"samples": self.latest} if self.latest is not None else {}

@@ -55,19 +55,14 @@ def surface_metrics(values, f, norms, real, fake, centres, w1_n: int) -> dict[st
 
 
 class ValueSurface(Diagnostic):
+    artifact = "surface"
+
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        self.surface, self.latest = make_surface_fn(model, cfg.record.quality_samples), None
-
-    def start(self, cfg):
-        self.latest = None  # this instance serves every run of its compiled model
-        return super().start(cfg)
+        self.surface = make_surface_fn(model, cfg.record.quality_samples)
 
     def record(self, step, logs):
         values, f, norms, real, fake = (np.asarray(t) for t in self.surface())
         self.latest = {"values": values, "real": real[:1000], "fake": fake[:1000]}
         centres = MODES.get(self.cfg.dataset.name, (None, None))[0]
         return surface_metrics(values, f, norms, real, fake, centres, self.cfg.record.w1_samples)
-
-    def artifacts(self):
-        return {"surface": self.latest} if self.latest is not None else {}
