@@ -157,3 +157,39 @@ def test_any_of_passes_when_one_alternative_passes():
         ("PASS", 1.5, 2.0), ("FAIL", 1.5, 2.0), ("FAIL", 1.5, 2.0), ("PASS", 1.5, 2.0)]
     assert [o.op for o in outcomes] == ["<=", ">=", ">=", "<="]  # the deciding alternative's
     assert "[FAIL]" in outcomes[0].detail and "[PASS]" in outcomes[0].detail
+
+
+def test_all_of_passes_only_when_every_part_passes():
+    runs, hist = _tables({("a", 0): [1.5], ("a", 1): [2.5], ("a", 2): [1.0]})
+    low = {"kind": "threshold", "variant": "a", "metric": "r", "op": "<=", "value": 2}
+    floor = {"kind": "threshold", "variant": "a", "metric": "r", "op": ">=", "value": 1}
+    high = {"kind": "threshold", "variant": "a", "metric": "r", "op": ">=", "value": 2}
+    missing = {"kind": "threshold", "variant": "c", "metric": "r", "op": ">=", "value": 0}
+    spec = _spec({"kind": "all_of", "checks": [low, floor]},  # median 1.5 lies in [1, 2]
+                 {"kind": "all_of", "checks": [low, high]},
+                 {"kind": "all_of", "checks": [low, missing]})
+    outcomes = evaluate_claims(spec, runs, hist)
+    assert [(o.status, o.measured, o.threshold, o.op) for o in outcomes[:2]] == [
+        ("PASS", 1.5, 2.0, "<="), ("FAIL", 1.5, 2.0, ">=")]  # a failure reports the failing part
+    assert outcomes[2].status == "INCONCLUSIVE"
+
+
+def test_compounds_do_not_nest():
+    part = {"kind": "threshold", "variant": "a", "metric": "r", "op": ">=", "value": 1}
+    with pytest.raises(ValueError, match="cannot hold another"):
+        _spec({"kind": "all_of", "checks": [part, {"kind": "any_of", "checks": [part, part]}]})
+
+
+def test_spearman_median_filter_removes_single_record_spikes():
+    # x falls with y except for alternate-record spikes; a 3-record running median removes them
+    x = [10, 9, 50, 7, 6, 50, 4, 3, 50, 1, 0]
+    runs, hist = _tables({("a", 0): x})
+    y = pd.DataFrame([{"run_id": "a-s0", "variant": "a", "seed": 0, "step": 10 * i, "metric": "y",
+                       "value": float(10 - i), "layer": pd.NA} for i in range(len(x))]).astype({"layer": "Int64"})
+    hist = pd.concat([hist, y], ignore_index=True)
+    rel = {"kind": "relation", "variant": "a", "stat": "spearman", "metric": "r", "metric_y": "y", "op": ">=", "value": 0.9}
+    raw, filtered = evaluate_claims(_spec(rel, {**rel, "median_filter": 3}), runs, hist)
+    assert raw.status == "FAIL" and raw.measured < 0.7
+    assert filtered.status == "PASS" and filtered.measured > 0.95
+    with pytest.raises(ValueError, match="odd number"):
+        _spec({**rel, "median_filter": 4})

@@ -48,3 +48,17 @@ def test_peaks_on_a_synthetic_surface():
     assert count_peaks(bumps, EIGHT_CENTRES) == 5
     assert count_peaks(-(gx ** 2 + gy ** 2), EIGHT_CENTRES) == 0  # one peak at the origin, on no mode
     assert not local_max_mask(np.zeros((4, 4))).any()  # a flat critic has no peaks
+
+
+def test_modes_learned_counts_only_a_generator_that_has_learned():
+    from wgan_bench.metrics.modes import modes_learned
+
+    sharp = {"modes_relaxed": 8, "hq_3sigma": 0.8, "w1_exact": 0.1}
+    assert modes_learned(sharp, w1_untrained=0.7) == 8
+    assert modes_learned({**sharp, "hq_3sigma": 0.49}, w1_untrained=0.7) == 0  # blurry
+    assert modes_learned({**sharp, "w1_exact": 0.36}, w1_untrained=0.7) == 0  # not below half its untrained W1
+    assert modes_learned({**sharp, "w1_exact": 0.35}, w1_untrained=0.7) == 8
+    # an untrained blob at the origin: relaxed coverage of every mode, no high-quality samples
+    blob = np.random.default_rng(0).standard_normal((2500, 2))
+    m = mode_metrics(blob, EIGHT_CENTRES, EIGHT_STD)
+    assert m["modes_relaxed"] == 8 and modes_learned({**m, "w1_exact": 1.0}, w1_untrained=1.0) == 0

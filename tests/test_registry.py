@@ -132,8 +132,8 @@ def test_diagnostics_record_exactly_what_they_declare(tmp_path, tf_ready, cfg):
     declared = {m for name in cfg.diagnostics for m in registry.DIAGNOSTICS.meta(name, "metrics")}
     # Declared but not recorded here: what a BCE discriminator, a trained generator or a theta
     # gradient of the other loss would add.
-    conditional = {"js_retrained", "g_loss", "grad_theta_minimax", "grad_theta_minimax_std", "grad_theta_ns",
-                   "grad_theta_ns_std"}
+    conditional = {"js_retrained", "g_loss", *(f"grad_theta_{c}{s}" for c in ("minimax", "ns")
+                                               for s in ("", "_std", "_rel_std"))}
     assert recorded <= declared
     assert declared - recorded <= conditional
     per_layer = {r["metric"] for r in result.history if r["layer"] is not None and not np.isnan(r["layer"])}

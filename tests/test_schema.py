@@ -43,7 +43,7 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["defaults"]["method"].update(clip=-0.5), "method.clip", "greater than 0"),
     (lambda d: d["defaults"]["method"].update(n_critic=0), "method.n_critic", "greater than or equal to 1"),
     (lambda d: d["defaults"]["train"].update(batch_size=0), "train.batch_size", "greater than or equal to 1"),
-    (lambda d: d["defaults"]["dataset"].update(name="lsun"), "dataset.name", "unknown data set 'lsun'; allowed: 8gaussians, 25gaussians, swissroll, parallel_lines, gaussian_1d, digits, mnist, fashion_mnist, cifar10, image_folder"),
+    (lambda d: d["defaults"]["dataset"].update(name="lsun"), "dataset.name", "unknown data set 'lsun'; allowed: 8gaussians, 25gaussians, swissroll, spiral, parallel_lines, gaussian_1d, digits, mnist, fashion_mnist, cifar10, image_folder"),
     (lambda d: d["defaults"]["method"].update(name="lsgan"), "method.name", "unknown method 'lsgan'; allowed: gan, wgan, wgan_gp, wgan_sn"),
     (lambda d: d["defaults"]["critic"].update(kind="resnet"), "critic.kind", "unknown critic kind 'resnet'; allowed: mlp, dcgan"),
     (lambda d: d["defaults"]["train"].update(steps="many"), "train.steps", "valid integer"),
@@ -60,10 +60,10 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d.update(colour="red"), "colour", "unknown field; allowed: claims"),
     (lambda d: d["claims"][0]["check"].update(variant="nope"), "claims.0.check.variant", "unknown variant 'nope'; allowed: clip, gp"),
     (lambda d: d["claims"][0]["check"].update(op="=="), "claims.0.check.op", "'<', '<=', '>', '>=' or '~='"),
-    (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check.kind", "unknown check kind 'vibes'; allowed: threshold, comparison, order, relation, any_of"),
+    (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check.kind", "unknown check kind 'vibes'; allowed: threshold, comparison, order, relation, any_of, all_of"),
     # The error lists the fields of the member the input's kind chose, not the union's first member.
     (lambda d: d["claims"][0].update(check={"kind": "comparison", "a": "clip", "b": "gp", "metric": "d_loss", "op": "<", "factr": 2}), "claims.0.check.factr", "unknown field; allowed: a, aggregate, b, factor, kind, layer, margin, metric, min_seeds, op, per_seed, reduce, step"),
-    (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, metric, rho_from, rho_with, title"),
+    (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, median_filter, metric, rho_from, rho_with, title"),
     (lambda d: d.update(report={"figures": [{"kind": "theta_grad_curves", "variantz": []}]}), "report.figures.0.variantz", "unknown field; allowed: caption, kind, title, variants"),
     (lambda d: d["defaults"]["train"].update(steps=25), "train.steps", "multiple of record.every"),
 ])

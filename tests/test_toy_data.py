@@ -59,3 +59,10 @@ def test_swissroll_matches_sklearn(tf_ready):
         np.quantile(np.linalg.norm(ref, axis=1), q), abs=0.02)
     r = np.linalg.norm(x, axis=1)
     assert 1.5 * np.pi / 7.5 - 0.2 < r.min() and r.max() < 4.5 * np.pi / 7.5 + 0.2
+
+
+def test_spiral_is_the_swiss_roll_curve_without_noise(tf_ready):
+    x = _sample(tf_ready, "spiral", n=5000) * toy.SWISS_SCALE
+    t = np.linalg.norm(x, axis=1)  # on the curve t·(cos t, sin t), the radius is t itself
+    assert t.min() >= 1.5 * np.pi - 1e-3 and t.max() <= 4.5 * np.pi + 1e-3
+    assert np.abs(x - t[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)).max() < 1e-3

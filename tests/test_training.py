@@ -131,6 +131,21 @@ def test_grid_metrics_on_known_functions():
     assert sat["linear_r2"] < 0.9 and sat["slope_ratio"] < 0.01
 
 
+def test_a_discriminator_is_judged_on_d_not_its_logit():
+    """A saturated discriminator's logit is a line; D = σ(logit), what WGAN Fig. 2 plots, is a step."""
+    from wgan_bench.diagnostics.critic_probe import grid_metrics, plotted_output
+
+    x = np.linspace(-2, 6, 801)
+    logit, slope = -12.0 * (x - 2), np.full_like(x, -12.0)
+    as_critic = grid_metrics(x, *plotted_output(logit, slope, wasserstein=True), 0, 4)
+    as_disc = grid_metrics(x, *plotted_output(logit, slope, wasserstein=False), 0, 4)
+    assert as_critic["linear_r2"] == pytest.approx(1.0) and as_critic["slope_ratio"] == pytest.approx(1.0)
+    # a unit step centred in the window has R² 0.75; a steep logistic comes close to it
+    assert 0.75 < as_disc["linear_r2"] < 0.85 and as_disc["slope_ratio"] < 1e-3
+    d, d_slope = plotted_output(logit, slope, wasserstein=False)
+    assert d[400] == pytest.approx(0.5) and d_slope[400] == pytest.approx(-3.0)  # σ′(0)·(−12)
+
+
 def _shift_cfg(**over):
     base = dict(dataset={"name": "parallel_lines"}, generator={"kind": "shift", "theta": 1.0},
                 critic={"depth": 2, "width": 32, "init": "glorot_uniform"},
@@ -269,3 +284,17 @@ def test_every_layer_draws_its_own_initial_weights(tf_ready, init):
     assert not np.array_equal(hidden[0], hidden[1]) and not np.array_equal(hidden[1], hidden[2])
     if init == "uniform_half_clip":
         assert max(np.abs(k).max() for k in hidden) <= 0.01
+
+
+def test_weight_stats_per_layer_edge_share():
+    from wgan_bench.diagnostics.weights import weight_stats
+
+    rng = np.random.default_rng(0)
+    uniform = rng.uniform(-1, 1, (256, 256))
+    piled = np.where(rng.random((64, 64)) < 0.5, 0.01, rng.uniform(-0.005, 0.005, (64, 64)))
+    s = weight_stats([uniform, piled], clip=0.01)
+    assert weight_stats([uniform], clip=None)["edge_fraction_layers"] == pytest.approx(0.05, abs=0.005)
+    assert s["edge_fraction_layers"] == pytest.approx(0.5, abs=0.03)  # the piled layer, not the pooled share
+    # pooled, the share at the largest |w| (the uniform layer's 1) misses the piled layer entirely
+    assert s["edge_fraction"] == pytest.approx(0.05 * 65536 / (65536 + 4096), abs=0.005)
+    assert weight_stats([piled], clip=0.01)["clip_fraction"] == pytest.approx(0.5, abs=0.03)

@@ -32,7 +32,7 @@ def metrics(*names: str, per_layer: tuple[str, ...] = ()) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------- data
-for name in ("8gaussians", "25gaussians", "swissroll", "parallel_lines"):
+for name in ("8gaussians", "25gaussians", "swissroll", "spiral", "parallel_lines"):
     DATASETS.register(name, "wgan_bench.data.toy:sampler", image=False, dim=2)
 DATASETS.register("gaussian_1d", "wgan_bench.data.toy:sampler", image=False, dim=1)
 for name, channels, size in (("digits", 1, 16), ("mnist", 1, 28), ("fashion_mnist", 1, 28), ("cifar10", 3, 32)):
@@ -136,13 +136,14 @@ DIAGNOSTICS.register("dual_estimate", D + "critic_probe:DualEstimate",
 DIAGNOSTICS.register("disc_stats", D + "critic_probe:DiscStats",
                      metrics=metrics("accuracy", "js_bound", "minimax_input_grad"))
 DIAGNOSTICS.register("theta_grads", D + "critic_probe:ThetaGrads", needs=_needs_shift,
-                     metrics=metrics(*(f"grad_theta_{c}{s}" for c in ("minimax", "ns", "w") for s in ("", "_std"))))
+                     metrics=metrics(*(f"grad_theta_{c}{s}" for c in ("minimax", "ns", "w")
+                                       for s in ("", "_std", "_rel_std"))))
 DIAGNOSTICS.register("critic_grid", D + "critic_probe:CriticGrid", needs=_needs_1d, artifacts=("grid",),
                      metrics=metrics("linear_r2", "slope_ratio"))
 DIAGNOSTICS.register("sample_quality", D + "sample_quality:SampleQuality", needs=_needs_2d_toy, quality=True,
                      artifacts=("samples",),
                      metrics=metrics("w1_exact", "modes_3sigma", "hq_3sigma", "modes_relaxed", "hq_relaxed",
-                                     "mode_rev_kl"))
+                                     "mode_rev_kl", "modes_learned"))
 DIAGNOSTICS.register("value_surface", D + "value_surface:ValueSurface", needs=_needs_2d_toy, quality=True,
                      artifacts=("surface",),
                      metrics=metrics("grad_compliance", "dual_ratio", "w1_exact", "peaks", "max_grad_norm",
@@ -156,7 +157,7 @@ DIAGNOSTICS.register("image_samples", D + "digit_scores:ImageSamples", needs=_on
 DIAGNOSTICS.register("retrained_critic", D + "retrained_critic:RetrainedCritic", quality=True,
                      metrics=metrics("w_retrained", "w_retrained_normalized", "js_retrained"))
 DIAGNOSTICS.register("weight_stats", D + "weights:WeightStats",
-                     metrics=metrics("edge_fraction", "weight_abs_max", "clip_fraction"))
+                     metrics=metrics("edge_fraction", "edge_fraction_layers", "weight_abs_max", "clip_fraction"))
 DIAGNOSTICS.register("weight_hist", D + "weights:WeightHist", artifacts=("weights",), metrics={})
 
 # ---------------------------------------------------------------- analyses (no training)
@@ -173,7 +174,7 @@ ANALYSES.register("box_transport", A + "transport_examples:box_transport",
 
 # ---------------------------------------------------------------- claims
 R = "wgan_bench.claims.select:"
-for name in ("final", "initial", "median", "median_second_half", "mean_second_half", "min", "max"):
+for name in ("final", "initial", "median", "median_last_tenth", "median_second_half", "mean_second_half", "min", "max"):
     REDUCERS.register(name, R + f"reduce_{name}")
 for name in ("at_step", "max_until_step", "min_from_step", "max_from_step"):
     REDUCERS.register(name, R + f"reduce_{name}", needs_step=True)
@@ -186,6 +187,7 @@ CHECKS.register("comparison", E + "comparison", s.ComparisonCheck)
 CHECKS.register("order", E + "order", s.OrderCheck)
 CHECKS.register("relation", E + "relation", s.RelationCheck, over_steps=True)
 CHECKS.register("any_of", E + "any_of", s.AnyOfCheck)
+CHECKS.register("all_of", E + "all_of", s.AllOfCheck)
 
 # ---------------------------------------------------------------- report figures
 F = "wgan_bench.report.figures:"

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..config.schema import sub_checks
 from ..registry import AGGREGATES, CHECKS
 from .control import control_history, trained_variants
-from .select import aggregate, finished_history, metric_series, per_seed
+from .select import aggregate, finished_history, metric_series, per_seed, running_median
 from .uncertainty import Evidence, interval, sign_test
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -129,6 +130,7 @@ def relation(c, history) -> tuple:
         if c.stat == "spearman":
             from scipy.stats import spearmanr  # ~0.5 s to import: only for the claims that need it
 
+            g = g.assign(value=running_median(g["value"], c.median_filter))  # before any window is cut
             if c.step_from is not None:  # a window [step_from, step_to] of the history
                 g = g[(g["step"] >= c.step_from) & (g["step"] <= (c.step_to if c.step_to is not None else np.inf))]
             y = metric_series(history, c.variant, c.metric_y, None)
@@ -166,9 +168,21 @@ def _window_ends(steps, values, step_from: int, step_to: int, share: float) -> t
 
 def any_of(c, history) -> tuple:
     """The first passing alternative's numbers, op and evidence; if none passes, the first failing one's."""
+    return _compound(c, history, (PASS, FAIL))
+
+
+def all_of(c, history) -> tuple:
+    """PASS only when every part passes; the numbers of the first failing part, else of the first."""
     results = [_evaluate(sub, history) for sub in c.checks]
+    if any(r[0] == INCONCLUSIVE for r in results):
+        return _compound(c, history, (INCONCLUSIVE,), results)
+    return _compound(c, history, (FAIL, PASS), results)
+
+
+def _compound(c, history, order, results=None) -> tuple:
+    results = results or [_evaluate(sub, history) for sub in c.checks]
     detail = " | ".join(f"[{r[0]}] {r[3]}" for r in results)
-    for status in (PASS, FAIL):
+    for status in order:
         for res in results:
             if res[0] == status:
                 return status, res[1], res[2], detail, res[5], res[4]
@@ -188,15 +202,14 @@ def _evaluate(c, history) -> tuple:
 
 
 def _variants(c) -> set[str]:
-    if c.kind == "any_of":
+    if hasattr(c, "checks"):
         return set().union(*(_variants(sub) for sub in c.checks))
     return {c.variant} if hasattr(c, "variant") else {c.a, c.b} if c.kind == "comparison" else set(c.variants)
 
 
 def _has_control(c, trained: set[str]) -> bool:
     """Claims about training have a control; relations over steps and analyses do not."""
-    subs = c.checks if c.kind == "any_of" else [c]
-    if any(CHECKS.meta(sub.kind, "over_steps") for sub in subs):
+    if any(CHECKS.meta(sub.kind, "over_steps") for sub in sub_checks(c)):
         return False
     return _variants(c) <= trained
 

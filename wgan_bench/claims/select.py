@@ -25,6 +25,11 @@ def metric_series(history: pd.DataFrame, variant: str, metric: str, layer: int |
     return h[["seed", "step", "value"]]
 
 
+def running_median(values: pd.Series, n: int | None) -> pd.Series:
+    """Centred running median over `n` records (ordered by step); unchanged when `n` is None."""
+    return values.rolling(n, center=True, min_periods=1).median() if n else values
+
+
 def reduce_one(steps: np.ndarray, values: np.ndarray, how: str, step: int | None = None) -> float:
     """One number from a run's (steps, values) by reducer `how` (a `reducer` registry entry)."""
     order = np.argsort(steps, kind="stable")
@@ -47,6 +52,11 @@ def reduce_at_step(steps, values, step):
 def _second_half(steps, values):
     half = values[(steps >= steps[-1] / 2) & (steps > 0)]
     return half if len(half) else values[-1:]
+
+
+def reduce_median_last_tenth(steps, values, step):
+    """'At the end' as a window: the median over the last 10 % of the records (at least one)."""
+    return np.median(values[-max(1, int(np.ceil(0.1 * len(values)))):])
 
 
 def reduce_median_second_half(steps, values, step):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import UserError, problem
 from ..registry import ANALYSES, CRITICS, DIAGNOSTICS, FIGURES, GENERATORS, METHODS, allowed_fields, metric_names
-from .schema import AnalysisConfig, Experiment, RunConfig, validate_run_config
+from .schema import AnalysisConfig, Experiment, RunConfig, sub_checks, validate_run_config
 
 PROFILE_KEYS = {"seeds", "variants", "description"}
 # Tags of the run-task union, which pydantic adds to error locations.
@@ -178,9 +178,9 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
             out.append(problem(file, field, f"unknown variant {variant!r}; allowed: {', '.join(known)}"))
 
     for i, claim in enumerate(spec.claims):
-        checks = claim.check.checks if claim.check.kind == "any_of" else [claim.check]
+        checks = sub_checks(claim.check)
         for k, c in enumerate(checks):
-            base = f"claims.{i}.check" + (f".checks.{k}" if claim.check.kind == "any_of" else "")
+            base = f"claims.{i}.check" + (f".checks.{k}" if c is not claim.check else "")
             for attr in ("variant", "a", "b"):
                 if hasattr(c, attr):
                     need(getattr(c, attr), f"{base}.{attr}")
@@ -242,9 +242,9 @@ def _check_metrics(exp: LoadedExperiment) -> list[str]:
                                                 f"(add it to the variant's record.diagnostics)"))
 
     for i, claim in enumerate(spec.claims):
-        checks = claim.check.checks if claim.check.kind == "any_of" else [claim.check]
+        checks = sub_checks(claim.check)
         for k, c in enumerate(checks):
-            base = f"claims.{i}.check" + (f".checks.{k}" if claim.check.kind == "any_of" else "")
+            base = f"claims.{i}.check" + (f".checks.{k}" if c is not claim.check else "")
             variants = [getattr(c, a) for a in ("variant", "a", "b") if hasattr(c, a)]
             variants += list(getattr(c, "variants", []))
             need(getattr(c, "metric", None), getattr(c, "layer", None), f"{base}.metric", variants)

@@ -387,6 +387,8 @@ class RelationCheck(Strict):
     step_to: int | None = Field(None, ge=0, description="log10_change: end; spearman: window end")
     window: float | None = Field(None, gt=0, le=0.5, description="log10_change: start and end are medians of "
                                  "|metric| over this share of the records in [step_from, step_to], not single points")
+    median_filter: int | None = Field(None, ge=3, description="spearman: `metric` is first replaced by its centred "
+                                      "running median over this many records (WGAN Figs. 3-4's median filter)")
     aggregate: Aggregate = "median"
     op: Literal[CMP_OPS]
     value: float
@@ -399,21 +401,39 @@ class RelationCheck(Strict):
             raise ValueError(f"{self.stat} needs step_from and step_to")
         if self.window is not None and self.stat != "log10_change":
             raise ValueError("window applies to stat log10_change only")
+        if self.median_filter is not None and (self.stat != "spearman" or self.median_filter % 2 == 0):
+            raise ValueError("median_filter applies to stat spearman only, with an odd number of records")
         return self
 
 
-class AnyOfCheck(Strict):
-    """PASS when at least one of `checks` passes (a claim an issue states as 'A or B')."""
+class CompoundCheck(Strict):
+    """A claim built from other checks (`checks`); compounds do not nest."""
 
-    kind: Literal["any_of"]
     checks: list[CHECKS.record_field()] = Field(min_length=2)
 
     @field_validator("checks")
     @classmethod
     def _no_nesting(cls, v):
-        if any(c.kind == "any_of" for c in v):
-            raise ValueError("any_of cannot hold another any_of")
+        if any(isinstance(c, CompoundCheck) for c in v):
+            raise ValueError("any_of and all_of cannot hold another any_of or all_of")
         return v
+
+
+class AnyOfCheck(CompoundCheck):
+    """PASS when at least one of `checks` passes (a claim an issue states as 'A or B')."""
+
+    kind: Literal["any_of"]
+
+
+class AllOfCheck(CompoundCheck):
+    """PASS when every one of `checks` passes (a relative claim with an absolute floor)."""
+
+    kind: Literal["all_of"]
+
+
+def sub_checks(check) -> list:
+    """The checks a claim's check is made of: its `checks` for a compound, else itself."""
+    return list(check.checks) if isinstance(check, CompoundCheck) else [check]
 
 
 Check = CHECKS.record_field()
@@ -492,6 +512,8 @@ class MetricCurveFigure(FigureSpec):
     lines: list[ReferenceLine] = Field([], description="horizontal reference lines, labelled in the legend")
     rho_with: str | None = Field(None, description="show each variant's Spearman ρ with this metric in the legend")
     rho_from: int = Field(0, ge=0, description="first step of the ρ window")
+    median_filter: int | None = Field(None, ge=3, description="plot (and correlate) `metric`'s centred running "
+                                      "median over this many records, as a claim's relation of the same name")
 
 
 class CriticCurveFigure(FigureSpec):

@@ -1,4 +1,5 @@
-"""Toy data sets sampled in-graph: gan_toy.py's three, and two for fixed-generator studies.
+"""Toy data sets sampled in-graph: gan_toy.py's three, the Swiss Roll's noise-free curve (`spiral`,
+support of dimension 1, as Arjovsky & Bottou's argument needs), and two for fixed-generator studies.
 
 Each sampler is `sample(batch_size, seed_generator) -> (batch, 2)` float32, built from
 `keras.random` ops so it runs inside the compiled train step (no host input pipeline).
@@ -33,7 +34,7 @@ SWISS_SCALE = 7.5
 # Mode centres and per-mode std for mode-coverage metrics (None: not a mixture).
 MODES = {"8gaussians": (EIGHT_CENTRES, EIGHT_STD),
          "25gaussians": (TWENTYFIVE_CENTRES, TWENTYFIVE_STD),
-         "swissroll": (None, None)}
+         "swissroll": (None, None), "spiral": (None, None)}
 
 
 def sampler(cfg, seed: int, batch_size: int):
@@ -68,12 +69,16 @@ def make_sampler(name: str, seed: int, std: float = 1.0):
 
         return sample
 
-    if name == "swissroll":
+    if name in ("swissroll", "spiral"):
+        noise = SWISS_NOISE if name == "swissroll" else 0.0  # spiral: the roll's curve, a 1-D manifold
+
         def sample(n, gen):
             # sklearn.datasets.make_swiss_roll(noise=0.25), columns (0, 2), divided by 7.5
             t = 1.5 * math.pi * (1.0 + 2.0 * keras.random.uniform((n,), seed=gen))
             xy = ops.stack([t * ops.cos(t), t * ops.sin(t)], axis=1)
-            return (xy + SWISS_NOISE * keras.random.normal((n, 2), seed=gen)) / SWISS_SCALE
+            if noise:
+                xy = xy + noise * keras.random.normal((n, 2), seed=gen)
+            return xy / SWISS_SCALE
 
         return sample
 

@@ -7,10 +7,11 @@ All run on record steps only, on fresh samples from the diagnostics' own random 
 - disc_stats (BCE discriminators): accuracy, the JS lower bound ½·L(D) + log 2, and the
   minimax generator's input gradient E_fake |d/dx log(1 − D(x))| = E_fake σ(f)·|f′|.
 - theta_grads (shift generators): d/dθ of the generator costs on `grad_batches` minibatches;
-  mean and std over minibatches of minimax E log(1 − D), non-saturating −E log D (GAN) or
-  E f (WGAN).
-- critic_grid (1-D data): f and f′ on a grid; R² of a linear fit of f on [fit_lo, fit_hi] and
-  median |f′| there over max |f′| on the grid.
+  mean, std and std/|mean| over minibatches of minimax E log(1 − D), non-saturating −E log D
+  (GAN) or E f (WGAN).
+- critic_grid (1-D data): f and f′ on a grid; R² of a linear fit of the output on [fit_lo, fit_hi]
+  and median |output′| there over max |output′| on the grid, where the output is what WGAN Fig. 2
+  plots: f for a critic, D = σ(f) for a BCE discriminator (its logit is near-linear too).
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def grid_metrics(x: np.ndarray, f: np.ndarray, df: np.ndarray, fit_lo: float, fi
     peak = np.max(np.abs(df))
     ratio = float(np.median(np.abs(df[inside])) / peak) if peak > 0 else 0.0
     return {"linear_r2": float(r2), "slope_ratio": ratio}
+
+
+def plotted_output(f: np.ndarray, df: np.ndarray, wasserstein: bool) -> tuple[np.ndarray, np.ndarray]:
+    """What WGAN Fig. 2 plots, and its slope: the critic f itself, or a discriminator's D = σ(f)."""
+    if wasserstein:
+        return f, df
+    d = 1.0 / (1.0 + np.exp(-f))
+    return d, d * (1.0 - d) * df
 
 
 def _probe_samples(model, n):
@@ -125,8 +134,9 @@ class ThetaGrads(_Compiled):
             out = {}
             for name, grads in per_batch.items():
                 g = tf.stack(grads)
-                out[f"grad_theta_{name}"] = tf.abs(tf.reduce_mean(g))
-                out[f"grad_theta_{name}_std"] = tf.math.reduce_std(g)
+                mean, std = tf.abs(tf.reduce_mean(g)), tf.math.reduce_std(g)
+                out[f"grad_theta_{name}"], out[f"grad_theta_{name}_std"] = mean, std
+                out[f"grad_theta_{name}_rel_std"] = std / (mean + 1e-30)  # noise beyond what the mean's growth explains
             return out
 
         self.fn = theta_grads
@@ -149,5 +159,7 @@ class CriticGrid(Diagnostic):
 
     def record(self, step, logs):
         self.latest = {k: np.asarray(v) for k, v in self.critic_grid().items()}
+        x, f, df = (self.latest[k].astype(np.float64) for k in ("x", "f", "df"))
+        out, d_out = plotted_output(f, df, self.model.method.wasserstein)
         grid = self.cfg.record.grid
-        return grid_metrics(self.latest["x"], self.latest["f"], self.latest["df"], grid.fit_lo, grid.fit_hi)
+        return grid_metrics(x, out, d_out, grid.fit_lo, grid.fit_hi)

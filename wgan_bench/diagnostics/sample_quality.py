@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..data.toy import MODES
-from ..metrics.modes import mode_metrics
+from ..metrics.modes import mode_metrics, modes_learned
 from .base import Diagnostic
 
 
@@ -40,7 +40,16 @@ class SampleQuality(Diagnostic):
         super().__init__(model, cfg, context)
         self.draw = make_sampler_fn(model, cfg.record.quality_samples)
 
+    def start(self, cfg):
+        self.w1_untrained = None
+        return super().start(cfg)
+
     def record(self, step, logs):
         fake, real = (np.asarray(t) for t in self.draw())
         self.latest = {"fake": fake, "real": real}
-        return quality_metrics(fake, real, self.cfg.dataset.name, self.cfg.record.w1_samples)
+        out = quality_metrics(fake, real, self.cfg.dataset.name, self.cfg.record.w1_samples)
+        if self.w1_untrained is None:  # the first record is the untrained generator's (step 0)
+            self.w1_untrained = out["w1_exact"]
+        if "modes_relaxed" in out:
+            out["modes_learned"] = modes_learned(out, self.w1_untrained)
+        return out

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from ..claims.select import finished_history, reduce_one  # noqa: E402
+from ..claims.select import finished_history, reduce_one, running_median  # noqa: E402
 from ..data.images import mosaic_of
 from ..registry import METHODS
 
@@ -32,6 +32,12 @@ def _variant_order(runs: pd.DataFrame) -> list[str]:
 def layer_profile(spec, store):
     """log10 ‖∂L/∂h_l‖ against layer l: median over seeds of each run's second-half median."""
     runs, hist = store.runs(), finished_history(store.runs(), store.history())
+    if spec.median_filter:  # per run, before anything is drawn or correlated
+        layer = hist["layer"].isna() if spec.layer is None else hist["layer"] == spec.layer
+        own = (hist["metric"] == spec.metric) & layer
+        hist = hist.sort_values(["run_id", "step"])
+        hist.loc[own, "value"] = hist[own].groupby("run_id")["value"].transform(
+            lambda v: running_median(v, spec.median_filter))
     h = hist[hist["metric"] == spec.metric]
     if not len(h):
         return None
@@ -107,6 +113,12 @@ def _median_spearman(hist, variant: str, x: str, y: str, step_from: int) -> floa
 
 def metric_curve(spec, store):
     runs, hist = store.runs(), finished_history(store.runs(), store.history())
+    if spec.median_filter:  # per run, before anything is drawn or correlated
+        layer = hist["layer"].isna() if spec.layer is None else hist["layer"] == spec.layer
+        own = (hist["metric"] == spec.metric) & layer
+        hist = hist.sort_values(["run_id", "step"])
+        hist.loc[own, "value"] = hist[own].groupby("run_id")["value"].transform(
+            lambda v: running_median(v, spec.median_filter))
     h = hist[hist["metric"] == spec.metric]
     if spec.layer is not None:
         h = h[h["layer"] == spec.layer]
