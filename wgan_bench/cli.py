@@ -1,4 +1,4 @@
-"""`wgan-bench` command line (DESIGN §2): list, validate, run, report, check, calibrate.
+"""`wgan-bench` command line (DESIGN §2): list, validate, run, report, check, calibrate, sample.
 
 Exit codes: 0 success; 1 a run crashed, a regression, or a failed check; 2 bad input.
 User errors print one line per problem (file: field: message) and no traceback unless --debug.
@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep the extra runs here (resumable; default: a temp folder)")
     cal.add_argument("--jobs", type=int, metavar="N", help="runs at once (default: 1)")
     cal.add_argument("--experiment", action="append", dest="experiments", metavar="NAME")
+
+    smp = sub.add_parser("sample", help="samples from a stored run's trained generator: PNG files or a CSV")
+    smp.add_argument("store", metavar="RESULTS_DIR", help="the run's store, results/<experiment>/<profile>")
+    smp.add_argument("run_id", metavar="RUN_ID", help="e.g. gp-s0 (runs.csv's run_id)")
+    smp.add_argument("-n", type=int, default=1000, help="number of samples (default: 1000)")
+    smp.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files or the CSV")
+    smp.add_argument("--seed", type=int, default=0, help="seed of the noise (default: 0)")
     return p
 
 
@@ -181,6 +188,14 @@ def cmd_check(args, console) -> int:
                      experiments_dir=experiments_dir())
 
 
+def cmd_sample(args, console) -> int:
+    from .commands.sample import write_samples
+
+    paths = write_samples(args.store, args.run_id, args.n, args.out, args.seed)
+    console.print(f"wrote {len(paths)} file(s) to {args.out}" if len(paths) > 1 else f"wrote {paths[0]}")
+    return 0
+
+
 def cmd_calibrate(args, console) -> int:
     from .commands.gate import run_calibrate
 
@@ -189,7 +204,7 @@ def cmd_calibrate(args, console) -> int:
 
 
 COMMANDS = {"list": cmd_list, "validate": cmd_validate, "run": cmd_run, "report": cmd_report, "check": cmd_check,
-            "calibrate": cmd_calibrate}
+            "calibrate": cmd_calibrate, "sample": cmd_sample}
 
 
 def main(argv: list[str] | None = None) -> int:

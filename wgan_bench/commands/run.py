@@ -107,7 +107,7 @@ def store_result(store: ResultStore, spec: RunSpec, result) -> None:
     cfg = spec.config.model_dump()
     row = run_row(result, cfg)
     row["config_hash"] = config_hash(cfg)
-    store.add_run(row, result.history, result.artifacts)
+    store.add_run(row, result.history, result.artifacts, result.files)
 
 
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:

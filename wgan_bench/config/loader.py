@@ -39,6 +39,7 @@ class RunSpec:
     variant: str
     seed: int
     config: RunConfig | AnalysisConfig
+    save_generator: bool = True  # the experiment's choice; not part of the configuration (or its hash)
 
     @property
     def run_id(self) -> str:
@@ -360,7 +361,7 @@ def resolve_runs(exp: LoadedExperiment, profile: str, seeds: list[int] | None = 
             problems += format_validation_error(err, file if not overrides else f"{file} (with --set)",
                                                 "" if overrides else where, model=_model_for(merged))
             continue
-        runs += [RunSpec(spec.name, profile, variant, s, cfg) for s in run_seeds]
+        runs += [RunSpec(spec.name, profile, variant, s, cfg, spec.save_generator) for s in run_seeds]
     if problems:
         raise UserError(sorted(set(problems), key=problems.index))
     return runs

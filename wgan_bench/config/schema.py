@@ -612,6 +612,8 @@ class Experiment(Strict):
     claims: list[Claim] = []
     regression: list[Regression] = []
     report: ReportConfig = ReportConfig()
+    save_generator: bool = Field(True, description="keep each finished run's trained generator under "
+                                 "artifacts/<run_id>/ (runs with a latent input only); false where size matters")
 
     @field_validator("variants")
     @classmethod

@@ -17,5 +17,6 @@ class RunResult:
     wall_s: float
     history: list[dict] = field(default_factory=list)
     artifacts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # stored as they are (the generator's weights)
     error: str | None = None
     device: str | None = None  # where it trained (a Ray run may train on another machine's GPU)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config.loader import RunSpec
 from ..config.schema import RunConfig
+from ..nets.export import generator_files, has_latent
 from ..registry import CRITICS, DIAGNOSTICS, GENERATORS, METHODS
 from .provenance import device
 from .result import RunResult
@@ -112,8 +113,11 @@ class Trainer:
                   callbacks=callbacks)
         recorder.finish()
         status = "diverged" if recorder.diverged else "ok"
+        files = {}
+        if spec.save_generator and status == "ok" and has_latent(cfg):
+            files = generator_files(model.generator, cfg)
         return RunResult(spec.run_id, spec.variant, spec.seed, status, recorder.step,
-                         time.perf_counter() - t0, recorder.rows, recorder.artifacts, device=device())
+                         time.perf_counter() - t0, recorder.rows, recorder.artifacts, files, device=device())
 
 
 class Recorder(keras.callbacks.Callback):

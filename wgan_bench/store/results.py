@@ -149,11 +149,14 @@ class ResultStore:
         return runs, history
 
     # ---- writing
-    def add_run(self, row: dict, history: list[dict], artifacts: dict[str, dict[str, np.ndarray]]) -> None:
-        """Store one finished run (artifacts, then its own pending file); it replaces any earlier row of
-        the same run_id when the store is consolidated."""
+    def add_run(self, row: dict, history: list[dict], artifacts: dict[str, dict[str, np.ndarray]],
+                files: dict[str, bytes] | None = None) -> None:
+        """Store one finished run (artifacts and files, then its own pending file); it replaces any
+        earlier row of the same run_id when the store is consolidated."""
         for name, arrays in artifacts.items():
             atomic_write_npz(self.artifact_path(row["run_id"], name), arrays)
+        for name, data in (files or {}).items():
+            atomic_write_bytes(self.dir / "artifacts" / row["run_id"] / name, data)
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}-{row['run_id']}.json"
         record = json_bytes({"run": row, "history": history}, sort_keys=False)  # keeps the column order
         atomic_write_bytes(self.pending_dir / name, record)
