@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G",
                    help="Ray GPUs per run; a fraction shares a GPU (default: 0)")
     r.add_argument("--force", action="store_true", help="rerun runs already stored")
+    r.add_argument("--deterministic", action="store_true",
+                   help="TensorFlow op determinism (for GPUs; recorded in the manifest). Keras then "
+                        "compiles without XLA, which costs speed; CPU runs are deterministic without it")
     r.add_argument("--tensorboard", metavar="DIR",
                    help="also log every recorded value (and image sample grids) live to TensorBoard under DIR")
 
@@ -157,6 +160,10 @@ def cmd_run(args, console) -> int:
     if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError(problem("--tensorboard", args.tensorboard, "needs the tensorboard package: "
                                 "pip install 'wgan-bench[tensorboard]'"))
+    if args.deterministic:
+        from .tf_setup import DETERMINISTIC_ENV
+
+        os.environ[DETERMINISTIC_ENV] = "1"  # this process and every worker it starts
     experiments = discover(_experiment_paths(args.files))
     req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
                      results=args.results, jobs=args.jobs, executor=args.executor, force=args.force,

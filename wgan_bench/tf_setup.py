@@ -6,11 +6,15 @@ import contextlib
 import hashlib
 import os
 import platform
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 _configured: dict | None = None
 XLA_CACHE_ENV = "WGAN_BENCH_XLA_CACHE"
+# `run --deterministic` sets it in the driver; worker processes inherit it.
+DETERMINISTIC_ENV = "WGAN_BENCH_DETERMINISTIC"
 # Keras imports these at start-up only for integrations wgan-bench never uses (its scikit-learn
 # wrappers, image-gallery plotting, DataFrame inputs): ~1.4 s of `import tensorflow`'s ~3.5 s on
 # 2 cores, paid by every --jobs worker and Ray task. Our own code imports them normally later.
@@ -35,10 +39,12 @@ def tensorflow_settings(threads: int | None = None) -> dict:
             # 1.45x on digits-gp with 2 cores, and 1.22x on dcgan_no_bn's ci sweep with two
             # 1-thread --jobs workers. An XLA-compiled loop is one op and does not care.
             "inter_op_threads": 2,
-            # Not tf.config.experimental.enable_op_determinism(): Keras then silently disables
-            # XLA. XLA and the TF kernels used here are run-to-run deterministic on CPU with fixed
-            # thread pools (tests/test_training.py checks identical histories for one seed).
-            "op_determinism": False, "xla_cpu_deterministic": True,
+            # Op determinism only on request (--deterministic, for GPUs, whose reductions are not
+            # run-to-run deterministic): Keras then turns XLA off. XLA and the TF kernels used here
+            # are run-to-run deterministic on CPU with fixed thread pools (tests/test_training.py
+            # checks identical histories for one seed).
+            "op_determinism": deterministic(), "xla_cpu_deterministic": True,
+            "gpu_memory_growth": True,  # several --jobs workers may share a GPU; none takes it all
             "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "0") == "1",
             "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
             "xla_persistent_cache": xla_cache_dir()}  # its folder, or None
@@ -64,12 +70,49 @@ def configure_tensorflow(threads: int | None = None) -> dict:
         tf.config.list_physical_devices()  # CUDA probing logs here on CPU-only machines
     tf.config.threading.set_intra_op_parallelism_threads(settings["intra_op_threads"])
     tf.config.threading.set_inter_op_parallelism_threads(settings["inter_op_threads"])
+    for gpu in tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.set_memory_growth(gpu, True)
+    if settings["op_determinism"]:
+        tf.config.experimental.enable_op_determinism()
     tf.get_logger().setLevel("ERROR")
     import absl.logging
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     _configured = settings
     return settings
+
+
+def deterministic() -> bool:
+    return os.environ.get(DETERMINISTIC_ENV) == "1"
+
+
+def visible_gpus() -> list[str]:
+    """The GPUs this process may use, without importing TensorFlow: `CUDA_VISIBLE_DEVICES` when
+    set (empty or -1: none), else the indices `nvidia-smi -L` lists; none without a driver."""
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if env is not None:
+        ids = [d.strip() for d in env.split(",") if d.strip()]
+        return [] if not ids or ids[0] == "-1" else ids
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return []
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, _ in enumerate(line for line in out.splitlines() if line.startswith("GPU "))]
+
+
+def worker_devices(jobs: int, gpus: list[str]) -> list[str | None]:
+    """One GPU per `--jobs` worker, round robin (more workers than GPUs share them, memory growth
+    on); None for every worker on a machine without GPUs (they keep the CPU settings)."""
+    return [gpus[i % len(gpus)] if gpus else None for i in range(jobs)]
+
+
+def use_device(gpu: str | None) -> None:
+    """Restrict this process to one GPU; call before TensorFlow is imported."""
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpu
 
 
 def xla_cache_dir() -> str | None:

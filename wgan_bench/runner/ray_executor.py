@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from ..errors import UserError, problem
+from ..tf_setup import DETERMINISTIC_ENV, deterministic
 from .progress import POLL_S
 from .result import RunResult
 
@@ -38,7 +39,10 @@ def ray_runs(address: str | None, jobs: int | None, cpus_per_run: int, gpus_per_
     events = ray.remote(num_cpus=0)(_Events).remote()
     # num_gpus in ray.remote (not .options) keeps Ray's max_calls=1 for GPU tasks: TensorFlow
     # neither frees GPU memory nor follows a new CUDA_VISIBLE_DEVICES inside a reused worker.
-    task = ray.remote(num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=0)(_attempt)
+    # Tasks on other machines do not inherit this process's environment: pass --deterministic on.
+    env = {DETERMINISTIC_ENV: "1"} if deterministic() else {}
+    task = ray.remote(num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=0,
+                      runtime_env={"env_vars": env} if env else None)(_attempt)
     try:
         yield partial(_run_all, ray, task, events, cpus_per_run, workspace, jobs)
     finally:

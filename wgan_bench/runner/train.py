@@ -21,6 +21,7 @@ from ..config.loader import RunSpec
 from ..config.schema import RunConfig
 from ..nets.export import generator_files, has_latent
 from ..registry import CRITICS, DIAGNOSTICS, GENERATORS, METHODS
+from ..tf_setup import deterministic
 from .provenance import device
 from .result import RunResult
 from .scheduling import graph_key
@@ -79,7 +80,8 @@ class Trainer:
         gen, critic = make_nets()
         model = AdversarialModel(gen, critic, make_sampler(cfg.dataset, seed, cfg.train.batch_size), cfg, method,
                                  seed=seed)
-        model.compile(jit_compile=cfg.train.jit_compile, steps_per_execution=cfg.record.every)
+        # Under op determinism (--deterministic) Keras cannot compile with XLA.
+        model.compile(jit_compile=cfg.train.jit_compile and not deterministic(), steps_per_execution=cfg.record.every)
         context = Context(cache_dir, lambda: make_nets()[1])
         return Compiled(model, method, {name: DIAGNOSTICS.load(name)(model, cfg, context) for name in cfg.diagnostics})
 

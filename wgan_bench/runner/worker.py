@@ -63,8 +63,13 @@ def process_trainer(threads: int, workspace: Workspace):
     return _trainer
 
 
-def init_pool_worker(threads: int, events, workspace: Workspace) -> None:
+def init_pool_worker(threads: int, events, workspace: Workspace, slots=None) -> None:
+    """A `--jobs` worker: takes its GPU (if any) from `slots`, then starts TensorFlow."""
     global _events
+    if slots is not None:
+        from ..tf_setup import use_device
+
+        use_device(slots.get_nowait() if not slots.empty() else None)
     process_trainer(threads, workspace)
     _events = events
 
