@@ -151,6 +151,9 @@ DIAGNOSTICS.register("value_surface", D + "value_surface:ValueSurface", needs=_n
 DIAGNOSTICS.register("digit_scores", D + "digit_scores:DigitScores", needs=_needs_labels, quality=True,
                      metrics=metrics("classifier_accuracy", "real_digit_is", "digit_is", "digit_is_ratio",
                                      "classes_covered", "class_reverse_kl", "classifier_fd", "classifier_kd"))
+DIAGNOSTICS.register("inception_scores", D + "inception:InceptionScores", needs=_only_images, quality=True,
+                     metrics=metrics("inception_score", "inception_score_std", "fid", "kid"),
+                     doc="the papers' Inception score, FID and KID (the 2015-12-05 graph, from --inception PATH)")
 DIAGNOSTICS.register("image_samples", D + "digit_scores:ImageSamples", needs=_only_images, quality=True,
                      auto=_only_images, artifacts=("images",), metrics={},
                      doc="64 generated images for the report's grids (added to every image run)")

@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G",
                    help="Ray GPUs per run; a fraction shares a GPU (default: 0)")
     r.add_argument("--force", action="store_true", help="rerun runs already stored")
+    r.add_argument("--inception", metavar="PATH",
+                   help="the 2015-12-05 Inception graph (.pb) for the inception_scores diagnostic "
+                        "(else $WGAN_BENCH_INCEPTION); never downloaded")
     r.add_argument("--deterministic", action="store_true",
                    help="TensorFlow op determinism (for GPUs; recorded in the manifest). Keras then "
                         "compiles without XLA, which costs speed; CPU runs are deterministic without it")
@@ -164,6 +167,10 @@ def cmd_run(args, console) -> int:
         from .tf_setup import DETERMINISTIC_ENV
 
         os.environ[DETERMINISTIC_ENV] = "1"  # this process and every worker it starts
+    if args.inception:
+        from .metrics.inception import INCEPTION_ENV, inception_path
+
+        os.environ[INCEPTION_ENV] = str(inception_path(args.inception).resolve())  # workers inherit it
     experiments = discover(_experiment_paths(args.files))
     req = RunRequest(profile=args.profile, seeds=args.seeds, variants=args.variants, overrides=args.overrides,
                      results=args.results, jobs=args.jobs, executor=args.executor, force=args.force,

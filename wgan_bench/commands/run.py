@@ -79,6 +79,11 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
     resolved = [(exp, profile, exp.resolve(profile, req.seeds, req.variants, req.overrides))
                 for exp, profile in zip(experiments, profiles, strict=True)]
     writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
+    if any("inception_scores" in r.config.diagnostics for *_, runs in resolved for r in runs
+           if hasattr(r.config, "diagnostics")):
+        from ..metrics.inception import inception_path
+
+        inception_path()  # a missing network is bad input, not a crash in every run
     return resolved
 
 
