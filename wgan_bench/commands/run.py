@@ -108,11 +108,24 @@ def pending_runs(store: ResultStore, runs: list[RunSpec], force: bool, console=N
     return [r for r in runs if (r.run_id, config_hash(r.config.model_dump())) not in done]
 
 
-def store_result(store: ResultStore, spec: RunSpec, result) -> None:
+def checkpoint_root(results: str) -> Path:
+    return Path(results) / ".checkpoints"
+
+
+def store_result(store: ResultStore, spec: RunSpec, result, results: str) -> None:
     cfg = spec.config.model_dump()
     row = run_row(result, cfg)
     row["config_hash"] = config_hash(cfg)
     store.add_run(row, result.history, result.artifacts, result.files)
+    if result.status != "failed":  # stored: its checkpoints have served (a failed run resumes from them)
+        remove_checkpoints(checkpoint_root(results), spec)
+
+
+def remove_checkpoints(root: Path, spec: RunSpec) -> None:
+    from ..runner.checkpoint import remove, run_folder
+
+    if spec.config.task == "train" and spec.config.record.checkpoint_every:
+        remove(run_folder(root, spec, config_hash(spec.config.model_dump())))
 
 
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
@@ -133,6 +146,9 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
         for exp, profile, runs in plans:
             store = ResultStore(req.results, exp.name, store_profile(profile, req.overrides))
             todo = pending_runs(store, runs, req.force, console)
+            if req.force:  # a forced rerun starts afresh, not from an earlier attempt's checkpoint
+                for spec in todo:
+                    remove_checkpoints(checkpoint_root(req.results), spec)
             started = now()
             skipped = len(runs) - len(todo)
             if console is not None and skipped:
@@ -143,7 +159,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
             with RunProgress(exp.name, todo, console) as progress:
                 for spec, result in run_all(todo, progress):
                     devices.update([result.device] if result.device else [])
-                    store_result(store, spec, result)
+                    store_result(store, spec, result, req.results)
                     progress.finish(spec, result)
                     if result.status == "failed":
                         failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
@@ -162,7 +178,8 @@ def _executor(req: RunRequest, threads: int):
     from ..runner.worker import Workspace
 
     workspace = Workspace(str((Path(req.results) / ".cache").resolve()),  # shared by runs: the digit classifier
-                          str(Path(req.tensorboard).resolve()) if req.tensorboard else None)
+                          str(Path(req.tensorboard).resolve()) if req.tensorboard else None,
+                          str(checkpoint_root(req.results).resolve()))
     if req.executor == "ray":
         from ..runner.ray_executor import ray_runs
 
@@ -178,7 +195,7 @@ def _run_local(todo, progress, workspace):
     from ..runner.train import Trainer
     from ..runner.worker import run_one
 
-    trainer = Trainer(workspace.cache_dir, workspace.tensorboard)
+    trainer = Trainer(workspace.cache_dir, workspace.tensorboard, workspace.checkpoints)
     for spec in todo:
         progress.start(spec)
         yield spec, run_one(trainer, spec, lambda n, s=spec: progress.advance(s, n))

@@ -206,9 +206,14 @@ class RecordConfig(Strict):
     quality_at: list[int] | None = Field(None, description="or at these iterations only (multiples of every)")
     grid: GridConfig = GridConfig()
     retrain: RetrainConfig = RetrainConfig()
+    checkpoint_every: int | None = Field(None, ge=1, description="save what the run needs to continue exactly "
+                                         "every N iterations (a multiple of every; off by default)")
 
     @model_validator(mode="after")
     def _quality_steps_on_record_steps(self):
+        if self.checkpoint_every is not None and self.checkpoint_every % self.every:
+            raise ValueError(f"record.checkpoint_every ({self.checkpoint_every}) must be a multiple of "
+                             f"record.every ({self.every})")
         if self.quality_every is not None and self.quality_every % self.every:
             raise ValueError(f"record.quality_every ({self.quality_every}) must be a multiple of record.every "
                              f"({self.every})")

@@ -31,6 +31,8 @@ class Context:
 
 class Diagnostic:
     artifact: str | None = None  # the name `latest` is kept under
+    persist: tuple[str, ...] = ()  # per-run attributes (set in `start`) a checkpoint keeps, besides `latest`
+
     def __init__(self, model, cfg, context: Context):
         self.model, self.cfg, self.context, self.latest = model, cfg, context, None
 
@@ -43,6 +45,14 @@ class Diagnostic:
     def record(self, step: int, logs: Mapping[str, float]) -> Values:
         """Values at a record step; `logs` are the training losses of the last interval."""
         raise NotImplementedError
+
+    def persistent_state(self) -> dict:
+        """What a checkpoint keeps of this run's state (runner/checkpoint.py)."""
+        return {name: getattr(self, name) for name in (*self.persist, "latest")}
+
+    def restore_state(self, state: dict) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
 
     def artifacts(self) -> dict[str, dict[str, np.ndarray]]:
         """Arrays kept with the run, by artifact name: by default the last record step's arrays

@@ -55,6 +55,8 @@ def make_retrain_fn(model, critic, record):
 
 
 class RetrainedCritic(Diagnostic):
+    persist = ("critic_start",)
+
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         self.retrain = make_retrain_fn(model, context.build_critic(), cfg.record)

@@ -35,6 +35,7 @@ def quality_metrics(fake: np.ndarray, real: np.ndarray, dataset: str, w1_n: int)
 
 class SampleQuality(Diagnostic):
     artifact = "samples"
+    persist = ("w1_untrained",)
 
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)

@@ -48,6 +48,8 @@ class WeightStats(Diagnostic):
 
 
 class WeightHist(Diagnostic):
+    persist = ("weights",)
+
     def start(self, cfg):
         self.weights = {}
         return super().start(cfg)

@@ -99,7 +99,14 @@ def manifest_device(trained_on: set[str], stored: str | None) -> str:
     return ", ".join(sorted(trained_on)) or stored or host_cpu()
 
 
+# How a run is kept, not what it computes: a resumed run equals an uninterrupted one.
+NOT_HASHED = (("record", "checkpoint_every"),)
+
+
 def config_hash(config: dict) -> str:
+    config = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
+    for block, key in NOT_HASHED:
+        config.get(block, {}).pop(key, None)
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
 

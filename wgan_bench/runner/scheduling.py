@@ -16,6 +16,7 @@ def graph_key(cfg: RunConfig) -> str:
     left out."""
     data = cfg.model_dump()
     data["train"].pop("steps")
+    data["record"].pop("checkpoint_every")
     for name in METHODS.meta(cfg.method.name, "per_run", ()):
         data["method"].pop(name)
     for net in ("generator", "critic"):

@@ -22,7 +22,8 @@ from ..config.schema import RunConfig
 from ..nets.export import generator_files, has_latent
 from ..registry import CRITICS, DIAGNOSTICS, GENERATORS, METHODS
 from ..tf_setup import deterministic
-from .provenance import device
+from . import checkpoint
+from .provenance import config_hash, device
 from .result import RunResult
 from .scheduling import graph_key
 
@@ -52,13 +53,16 @@ class Trainer:
     """Builds, caches and runs adversarial models in this process.
 
     `cache_dir` holds what runs share and may reuse across processes (the digit classifier);
-    with `tensorboard`, each run also logs live to `tensorboard/<experiment>/<profile>/<run_id>`.
+    with `tensorboard`, each run also logs live to `tensorboard/<experiment>/<profile>/<run_id>`;
+    with `checkpoints`, runs that set `record.checkpoint_every` save there and resume from there.
     """
 
-    def __init__(self, cache_dir: str | Path = Path("results") / ".cache", tensorboard: str | None = None):
+    def __init__(self, cache_dir: str | Path = Path("results") / ".cache", tensorboard: str | None = None,
+                 checkpoints: str | None = None):
         self._cache: dict[str, tuple] = {}
         self.cache_dir = Path(cache_dir)
         self.tensorboard = tensorboard
+        self.checkpoints = checkpoints
 
     def compiled(self, cfg: RunConfig, seed: int = 0) -> Compiled:
         """The model and diagnostics compiled for `cfg`'s graph, built on first use (`seed` sets
@@ -103,7 +107,10 @@ class Trainer:
         compiled.method.assign(cfg.method)
         model.set_learning_rates(cfg.optimizer)
         model.reinitialize(spec.seed, make_nets_factory(cfg, compiled.method))
-        recorder = Recorder(spec, compiled, on_steps)
+        folder = None
+        if self.checkpoints and cfg.record.checkpoint_every:
+            folder = checkpoint.run_folder(self.checkpoints, spec, config_hash(cfg.model_dump()))
+        recorder = Recorder(spec, compiled, on_steps, folder)
         every = cfg.record.every
         data = tf.data.Dataset.from_tensors(0.0).repeat()  # the train step samples its own data
         callbacks = [recorder]
@@ -112,7 +119,7 @@ class Trainer:
 
             callbacks.append(TensorBoardLog(run_folder(self.tensorboard, spec), recorder))
         model.fit(data, epochs=cfg.train.steps // every, steps_per_epoch=every, verbose=0, shuffle=False,
-                  callbacks=callbacks)
+                  callbacks=callbacks, initial_epoch=recorder.resume_step // every)
         recorder.finish()
         status = "diverged" if recorder.diverged else "ok"
         files = {}
@@ -126,9 +133,12 @@ class Recorder(keras.callbacks.Callback):
     """Records every `record.every` generator iterations (Keras epochs): loops over the run's
     diagnostics, quality ones only at quality steps (`record.quality_step`)."""
 
-    def __init__(self, spec: RunSpec, compiled: Compiled, on_steps):
+    def __init__(self, spec: RunSpec, compiled: Compiled, on_steps, checkpoints: Path | None = None):
         super().__init__()
         self.spec, self.on_steps = spec, on_steps
+        self.checkpoints = checkpoints
+        self.resumed = checkpoint.latest(checkpoints) if checkpoints else None
+        self.resume_step = self.resumed["step"] if self.resumed else 0
         self.diagnostics = compiled.diagnostics
         self.quality = {name for name in self.diagnostics if DIAGNOSTICS.meta(name, "quality")}
         self.every = spec.config.record.every
@@ -152,7 +162,14 @@ class Recorder(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         for diagnostic in self.diagnostics.values():
             self._add(diagnostic.start(self.spec.config))
-        self._record({})
+        if self.resumed is None:
+            self._record({})
+            return
+        # Resume: the checkpoint's variables, random streams, rows and per-run state replace the fresh ones.
+        checkpoint.restore(self.resumed, self.model, self.diagnostics)
+        self.rows, self.step = list(self.resumed["rows"]), self.resume_step
+        if self.on_steps:
+            self.on_steps(self.step)
 
     def on_epoch_end(self, epoch, logs=None):
         self.step = (epoch + 1) * self.every
@@ -163,6 +180,9 @@ class Recorder(keras.callbacks.Callback):
             self.model.stop_training = True
             return
         self._record(logs)
+        every_ckpt, last = self.spec.config.record.checkpoint_every, self.spec.config.train.steps
+        if self.checkpoints and every_ckpt and self.step % every_ckpt == 0 and self.step < last:
+            checkpoint.save(self.checkpoints, self.step, self.model, self.rows, self.diagnostics)
         if self.on_steps:
             self.on_steps(self.every)
 

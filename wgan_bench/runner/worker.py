@@ -41,11 +41,12 @@ def run_analysis(spec: RunSpec) -> RunResult:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Where runs write besides their results: the cache they share (the digit classifier) and,
-    with `--tensorboard`, their live logs (absolute paths: Ray workers run elsewhere)."""
+    """Where runs write besides their results: the cache they share (the digit classifier), their
+    checkpoints and, with `--tensorboard`, their live logs (absolute paths: Ray workers run elsewhere)."""
 
     cache_dir: str
     tensorboard: str | None = None
+    checkpoints: str | None = None
 
 
 def process_trainer(threads: int, workspace: Workspace):
@@ -60,6 +61,7 @@ def process_trainer(threads: int, workspace: Workspace):
 
         _trainer = Trainer(workspace.cache_dir)
     _trainer.cache_dir, _trainer.tensorboard = Path(workspace.cache_dir), workspace.tensorboard
+    _trainer.checkpoints = workspace.checkpoints
     return _trainer
 
 
