@@ -137,6 +137,27 @@ def test_report_of_the_committed_results_without_tensorflow(tmp_path):
     readme = (tmp_path / "README.md").read_text()
     assert "no stored results" not in readme
     assert len(list(tmp_path.rglob("*.png"))) >= 10
+    # Findings: every FAIL with its cause, every holds-at-init claim with its reason, before any section
+    findings = readme.split("## Findings", 1)[1].split("\n## ", 1)[0]
+    for claims in sorted((REPO / "results").glob("*/quick/claims.csv")):
+        table = pd.read_csv(claims)
+        for row in table.itertuples():
+            entry = f"`{claims.parts[-3]}` / `{row.claim_id}` (quick)"
+            if row.status == "FAIL":
+                assert f"❌ {entry}" in findings and "Cause:" in findings.split(entry, 1)[1].split("\n")[0]
+            elif row.holds_at_init and row.control_status == "PASS":
+                assert f"ℹ️ {entry}: holds at initialisation" in findings
+            else:
+                assert entry not in findings
+
+
+def test_committed_verdicts_on_training_fail_on_their_control_unless_declared():
+    """DESIGN §5: a claim that passes on the untrained networks is evidence only where it says it is
+    a property at initialisation (holds_at_init, with its reason)."""
+    for claims in sorted((REPO / "results").glob("*/*/claims.csv")):
+        table = pd.read_csv(claims)
+        loose = table[(table["control_status"] == "PASS") & ~table["holds_at_init"].astype(bool)]
+        assert loose.empty, f"{claims}: {list(loose['claim_id'])} pass untrained"
 
 
 def test_console_command_prints_every_line_and_stores_before_its_prompt_exit(workspace):

@@ -86,8 +86,9 @@ def _document(sections: list[str], findings: list[str]) -> str:
             "interval over seeds, or the seeds' range below 5 seeds; an exact one-sided sign test p for "
             "per-seed comparisons) and its control: the same check on the untrained networks (each "
             "run's step-0 record standing in for every step).\n\n")
-    body = ["## Findings", "", "Each FAIL, and each claim that also passes on the untrained networks "
-            "(so it is not evidence of what training does).", "", *(findings or ["None."]), ""]
+    body = ["## Findings", "", "Each FAIL; each claim that also passes on the untrained networks (so it is not "
+            "evidence of what training does); and each claim declared a property of the networks at "
+            "initialisation (`holds_at_init`), with the reason its basis gives.", "", *(findings or ["None."]), ""]
     return head + "\n".join(body) + "\n" + "\n\n".join(sections) + "\n"
 
 
@@ -118,6 +119,9 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
             why = f" {_md_escape(c.finding)}" if c.finding else ""
             findings.append(f"- ⚠️ {where}: passes on the untrained networks too (control {_md_escape(o.op)} "
                             f"{fmt_number(o.control_measured)}), so it does not show what training does.{why}")
+        elif o.status == "PASS" and o.holds_at_init and o.control_status == "PASS":
+            findings.append(f"- ℹ️ {where}: holds at initialisation (control {fmt_number(o.control_measured)}), "
+                            f"as declared. Basis: {_md_escape(c.basis)}")
     lines += ["", "<details><summary>Per-seed detail and threshold basis</summary>", ""]
     for o in outcomes:
         basis = by_id[o.claim_id].basis

@@ -32,12 +32,6 @@ def _variant_order(runs: pd.DataFrame) -> list[str]:
 def layer_profile(spec, store):
     """log10 ‖∂L/∂h_l‖ against layer l: median over seeds of each run's second-half median."""
     runs, hist = store.runs(), finished_history(store.runs(), store.history())
-    if spec.median_filter:  # per run, before anything is drawn or correlated
-        layer = hist["layer"].isna() if spec.layer is None else hist["layer"] == spec.layer
-        own = (hist["metric"] == spec.metric) & layer
-        hist = hist.sort_values(["run_id", "step"])
-        hist.loc[own, "value"] = hist[own].groupby("run_id")["value"].transform(
-            lambda v: running_median(v, spec.median_filter))
     h = hist[hist["metric"] == spec.metric]
     if not len(h):
         return None
