@@ -30,7 +30,7 @@ def pool_runs(jobs: int, threads: int, workspace):
     """Yields run_all(todo, progress) -> (spec, RunResult) as runs finish, for the whole invocation."""
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:
-        workers = WorkerPool(ctx, jobs, threads, manager, workspace)
+        workers = WorkerPool(ctx, jobs, threads, manager.Queue(), workspace, manager)
         try:
             yield workers.run_all
         finally:
@@ -41,18 +41,19 @@ def pool_runs(jobs: int, threads: int, workspace):
 
 
 class WorkerPool:
-    def __init__(self, ctx, jobs: int, threads: int, manager, workspace):
-        self.ctx, self.jobs, self.manager = ctx, jobs, manager
-        self.events = manager.Queue()
+    def __init__(self, ctx, jobs: int, threads: int, events, workspace, manager=None):
+        self.ctx, self.jobs, self.events, self.manager = ctx, jobs, events, manager
         self.threads, self.workspace = threads, workspace
         self.devices = worker_devices(jobs, visible_gpus())  # one GPU per worker where there are GPUs
         self.calls = itertools.count()  # tags each run_all's events: a dead pool's stragglers are dropped
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        slots = self.manager.Queue()  # each worker takes one device as it starts
-        for device in self.devices:
-            slots.put(device)
+        slots = None
+        if self.manager is not None:
+            slots = self.manager.Queue()  # each worker takes one device as it starts
+            for device in self.devices:
+                slots.put(device)
         pool = ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=init_pool_worker,
                                    initargs=(self.threads, self.events, self.workspace, slots))
         for _ in range(self.jobs):  # a spawn pool starts one worker per submit: start them all now,
