@@ -34,6 +34,9 @@ def test_image_runs_score_samples_with_a_cached_classifier(tf_ready, tmp_path):
         assert got["digit_is_ratio", step] == pytest.approx(got["digit_is", step] / got["real_digit_is", 0])
     images = result.artifacts["images"]["fake"]
     assert images.shape == (64, 8, 8, 1) and np.abs(images).max() <= 1.0
+    by_step = result.artifacts["images"]
+    assert list(by_step["steps"]) == [0, 2, 4] and by_step["by_step"].shape == (3, 16, 8, 8, 1)
+    assert np.array_equal(by_step["by_step"][-1], images[:16])  # the last step's are the final images
     assert (tmp_path / "cache" / "classifier-digits-8.json").is_file()  # cached for the next run
 
     mlp = _cfg({"kind": "mlp", "depth": 2, "width": 32, "z_dim": 8},
@@ -74,3 +77,25 @@ def test_image_folder_run_streams_from_disk(tf_ready, tmp_path):
     assert [e.step for e in grids] == [0, 2, 4]
     width, height = (int(v) for v in tf_ready.make_ndarray(grids[-1].tensor_proto)[:2])
     assert (width, height) == (8 * 9 - 1, 8 * 9 - 1)
+
+
+def test_image_steps_figure_draws_a_variant_by_step_grid(tmp_path):
+    """The report's step-by-variant grid from stored per-step images (no TensorFlow needed)."""
+    from wgan_bench.config.schema import ImageStepsFigure
+    from wgan_bench.report.figures import image_steps
+    from wgan_bench.store.results import ResultStore
+
+    store = ResultStore(tmp_path, "t", "quick")
+    rng = np.random.default_rng(0)
+    for variant in ("a", "b"):
+        steps = np.arange(0, 110, 10)
+        images = {"fake": rng.uniform(-1, 1, (64, 8, 8, 1)), "steps": steps,
+                  "by_step": rng.uniform(-1, 1, (len(steps), 16, 8, 8, 1))}
+        store.add_run({"run_id": f"{variant}-s0", "variant": variant, "seed": 0, "status": "ok"},
+                      [{"run_id": f"{variant}-s0", "variant": variant, "seed": 0, "step": 0, "metric": "d_loss",
+                        "value": 0.0, "layer": None}], {"images": images})
+    store.consolidate()
+    fig = image_steps(ImageStepsFigure(kind="image_steps", max_steps=4), store)
+    axes = np.array(fig.axes).reshape(2, 4)
+    assert [ax.get_title() for ax in axes[0]] == ["step 0", "step 30", "step 70", "step 100"]  # evenly spaced
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["a-s0", "b-s0"]

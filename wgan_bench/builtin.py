@@ -194,8 +194,8 @@ CHECKS.register("all_of", E + "all_of", s.AllOfCheck)
 
 # ---------------------------------------------------------------- report figures
 F = "wgan_bench.report.figures:"
-for model in (s.SampleGridFigure, s.ImageGridFigure, s.ValueSurfaceFigure, s.LayerProfileFigure, s.WeightHistFigure,
-              s.MetricCurveFigure, s.CriticCurveFigure, s.ThetaGradFigure, s.DivergenceFigure, s.TransportPlanFigure,
-              s.LineCurvesFigure):
+for model in (s.SampleGridFigure, s.ImageGridFigure, s.ImageStepsFigure, s.ValueSurfaceFigure, s.LayerProfileFigure,
+              s.WeightHistFigure, s.MetricCurveFigure, s.CriticCurveFigure, s.ThetaGradFigure, s.DivergenceFigure,
+              s.TransportPlanFigure, s.LineCurvesFigure):
     kind = model.model_fields["kind"].annotation.__args__[0]
     FIGURES.register(kind, F + kind, model, per_layer_metric=kind == "layer_profile")

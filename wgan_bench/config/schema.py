@@ -571,6 +571,15 @@ class ImageGridFigure(FigureSpec):
     columns: int = Field(3, ge=1)
 
 
+class ImageStepsFigure(FigureSpec):
+    """Generated images at each quality step, a row per variant (first seed): how samples evolve."""
+
+    kind: Literal["image_steps"]
+    variants: list[str] = []
+    max_steps: int = Field(8, ge=2, description="at most this many quality steps, evenly spaced from the "
+                                                "first to the last")
+
+
 class ValueSurfaceFigure(FigureSpec):
     """Contour plots of 2-D critics (WGAN-GP Fig. 1(a)), one panel per variant."""
 

@@ -62,14 +62,29 @@ class DigitScores(Diagnostic):
 
 
 class ImageSamples(Diagnostic):
-    """64 generated images at each quality step; the last are kept for the report's grids."""
+    """64 generated images at each quality step: the last 64 and the first 16 of every quality
+    step are kept, for the report's final grids and its step-by-variant grid."""
 
     artifact = "images"
+    persist = ("by_step",)
+    PER_STEP = 16
 
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
         self.draw = make_image_fn(model, 64)
 
+    def start(self, cfg):
+        self.by_step = {}
+        return super().start(cfg)
+
     def record(self, step, logs):
         self.latest = {"fake": np.asarray(self.draw())}
+        self.by_step[step] = self.latest["fake"][:self.PER_STEP]
         return {}
+
+    def artifacts(self):
+        if self.latest is None:
+            return {}
+        steps = sorted(self.by_step)
+        return {"images": {**self.latest, "steps": np.asarray(steps, dtype=np.int64),
+                           "by_step": np.stack([self.by_step[s] for s in steps])}}

@@ -373,6 +373,30 @@ def image_grid(spec, store):
     return _finish(fig, spec.title or "generated images")
 
 
+def image_steps(spec, store):
+    """Rows: variants (first seed); columns: the quality steps; each cell a mosaic of 16 samples."""
+    panels = [(run, a) for run, a in _artifact_panels(spec, store, "images") if "by_step" in a]
+    if not panels:
+        return None  # runs stored before the per-step images were kept
+    n = len(panels[0][1]["steps"])
+    cols = [int(i) for i in np.unique(np.linspace(0, n - 1, min(n, spec.max_steps)).round())]  # first to last
+    fig, axes = plt.subplots(len(panels), len(cols), figsize=(1.6 * len(cols) + 1, 1.6 * len(panels) + 0.6),
+                             squeeze=False)
+    for r, (run, arrays) in enumerate(panels):
+        for c, i in enumerate(cols):
+            ax = axes[r][c]
+            if i < len(arrays["by_step"]):
+                mosaic = mosaic_of(arrays["by_step"][i])
+                ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"step {int(arrays['steps'][i])}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(run["run_id"], fontsize=8)
+    return _finish(fig, spec.title or "generated images during training")
+
+
 def value_surfaces(spec, store):
     from ..metrics.surfaces import GRID_LIM
 
