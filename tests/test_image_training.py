@@ -91,7 +91,8 @@ def test_image_steps_figure_draws_a_variant_by_step_grid(tmp_path):
         steps = np.arange(0, 110, 10)
         images = {"fake": rng.uniform(-1, 1, (64, 8, 8, 1)), "steps": steps,
                   "by_step": rng.uniform(-1, 1, (len(steps), 16, 8, 8, 1))}
-        store.add_run({"run_id": f"{variant}-s0", "variant": variant, "seed": 0, "status": "ok"},
+        store.add_run({"run_id": f"{variant}-s0", "variant": variant, "seed": 0, "status": "ok", "steps": 100,
+                       "wall_s": 1.0},
                       [{"run_id": f"{variant}-s0", "variant": variant, "seed": 0, "step": 0, "metric": "d_loss",
                         "value": 0.0, "layer": None}], {"images": images})
     store.consolidate()
