@@ -361,14 +361,18 @@ def sample_grid(spec, store):
     return _finish(fig, spec.title or "samples")
 
 
+def _show_mosaic(ax, images: np.ndarray) -> None:
+    mosaic = mosaic_of(images)
+    ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
+
+
 def image_grid(spec, store):
     panels = _artifact_panels(spec, store, "images")
     if not panels:
         return None
     fig, axes = _panels(len(panels), spec.columns)
     for ax, (run, arrays) in zip(axes, panels, strict=False):  # axes: whole rows
-        mosaic = mosaic_of(arrays["fake"])
-        ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
+        _show_mosaic(ax, arrays["fake"])
         _label_panel(ax, run)
     return _finish(fig, spec.title or "generated images")
 
@@ -386,8 +390,7 @@ def image_steps(spec, store):
         for c, i in enumerate(cols):
             ax = axes[r][c]
             if i < len(arrays["by_step"]):
-                mosaic = mosaic_of(arrays["by_step"][i])
-                ax.imshow(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic, cmap="gray", vmin=0, vmax=1)
+                _show_mosaic(ax, arrays["by_step"][i])
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
