@@ -37,7 +37,7 @@ for name in ("8gaussians", "25gaussians", "swissroll", "spiral", "parallel_lines
 DATASETS.register("gaussian_1d", "wgan_bench.data.toy:sampler", image=False, dim=1)
 for name, channels, size in (("digits", 1, 16), ("mnist", 1, 28), ("fashion_mnist", 1, 28), ("cifar10", 3, 32)):
     DATASETS.register(name, "wgan_bench.data.images:sampler", image=True, labelled=True, channels=channels,
-                      size=size, loader=f"wgan_bench.data.images:load_{name}")
+                      size=size, loader=f"wgan_bench.data.images:load_{name}", synthetic=name == "cifar10")
 DATASETS.register("image_folder", "wgan_bench.data.images:folder_sampler", image=True, labelled=False,
                   channels=3, size=64, loader="wgan_bench.data.images:load_image_folder", streamed=True)
 
@@ -129,6 +129,8 @@ D = "wgan_bench.diagnostics."
 DIAGNOSTICS.register("losses", D + "losses:Losses", always=True,
                      metrics=metrics("d_loss", "penalty", "g_loss", "w_estimate"),
                      doc="the critic loss, the penalty, the generator loss and -d_loss (Wasserstein critics)")
+DIAGNOSTICS.register("train_clock", D + "losses:TrainClock", metrics=metrics("train_seconds"),
+                     doc="seconds spent in training steps so far (WGAN-GP Fig. 3's wall-clock axis)")
 DIAGNOSTICS.register("layer_grad_norms", D + "layer_grads:LayerGradNorms",
                      metrics=metrics("grad_log_ratio", per_layer=("grad_norm",)))
 DIAGNOSTICS.register("dual_estimate", D + "critic_probe:DualEstimate",
@@ -152,7 +154,8 @@ DIAGNOSTICS.register("digit_scores", D + "digit_scores:DigitScores", needs=_need
                      metrics=metrics("classifier_accuracy", "real_digit_is", "digit_is", "digit_is_ratio",
                                      "classes_covered", "class_reverse_kl", "classifier_fd", "classifier_kd"))
 DIAGNOSTICS.register("inception_scores", D + "inception:InceptionScores", needs=_only_images, quality=True,
-                     metrics=metrics("inception_score", "inception_score_std", "fid", "kid"),
+                     metrics=metrics("inception_score", "inception_score_std", "fid", "kid", "fid_ratio",
+                                     "real_inception_score"),
                      doc="the papers' Inception score, FID and KID (the 2015-12-05 graph, from --inception PATH)")
 DIAGNOSTICS.register("image_samples", D + "digit_scores:ImageSamples", needs=_only_images, quality=True,
                      auto=_only_images, artifacts=("images",), metrics={},

@@ -214,13 +214,19 @@ def _has_control(c, trained: set[str]) -> bool:
     return _variants(c) <= trained
 
 
-def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame) -> list[Outcome]:
-    """Evaluate every claim of experiment `spec` on the stored tables, and on their control."""
+def claims_for(spec, profile: str | None) -> list:
+    """The claims of `spec` that profile `profile` evaluates (None: all of them)."""
+    return [c for c in spec.claims if profile is None or c.profiles is None or profile in c.profiles]
+
+
+def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame, profile: str | None = None) -> list[Outcome]:
+    """Evaluate the claims of experiment `spec` that `profile` evaluates on the stored tables, and
+    on their control."""
     hist = finished_history(runs, history)
     trained = trained_variants(runs)
     control = None
     out = []
-    for claim in spec.claims:
+    for claim in claims_for(spec, profile):
         status, measured, threshold, detail, op, evidence = _evaluate(claim.check, hist)
         ci_low, ci_high = interval(evidence.values, evidence.stat)
         outcome = Outcome(claim.id, status, measured, op, threshold, detail, ci_low, ci_high,

@@ -37,8 +37,8 @@ def check_profile(exp) -> str:
 def compare(exp, baseline: ResultStore, fresh: ResultStore) -> list[Row]:
     spec, rows = exp.spec, []
     spread = _spread_rows(baseline)
-    base_claims = {o.claim_id: o for o in evaluate_claims(spec, baseline.runs(), baseline.history())}
-    for o in evaluate_claims(spec, fresh.runs(), fresh.history()):
+    base_claims = {o.claim_id: o for o in evaluate_claims(spec, baseline.runs(), baseline.history(), baseline.profile)}
+    for o in evaluate_claims(spec, fresh.runs(), fresh.history(), fresh.profile):
         b = base_claims.get(o.claim_id)
         was = b.status if b else "—"
         ok, allowed = _claim_verdict(was, o, spread.get(("claim", o.claim_id)))

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .engine import FAIL, PASS, evaluate_claims
+from .engine import FAIL, PASS, claims_for, evaluate_claims
 from .select import aggregate, finished_history, per_seed
 
 SPREAD_FILE = "seed_spread.csv"
@@ -51,14 +51,16 @@ def _sd(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
-def seed_spread(spec, runs: pd.DataFrame, history: pd.DataFrame, group_size: int) -> pd.DataFrame:
-    """One row per claim and per regression metric of `spec` over every seed group in the tables."""
-    claims: dict[str, list] = {c.id: [] for c in spec.claims}
+def seed_spread(spec, runs: pd.DataFrame, history: pd.DataFrame, group_size: int,
+                profile: str | None = None) -> pd.DataFrame:
+    """One row per claim (of `profile`) and per regression metric of `spec` over every seed group
+    in the tables."""
+    claims: dict[str, list] = {c.id: [] for c in claims_for(spec, profile)}
     metrics: dict[str, list] = {r.id: [] for r in spec.regression}
     groups = seed_groups(runs["seed"].astype(int).tolist(), group_size) if len(runs) else []
     for group in groups:
         r, h = runs[runs["seed"].isin(group)], history[history["seed"].isin(group)]
-        for o in evaluate_claims(spec, r, h):
+        for o in evaluate_claims(spec, r, h, profile):
             claims[o.claim_id].append(o)
         fh = finished_history(r, h)
         for reg in spec.regression:

@@ -92,7 +92,7 @@ def run_calibrate(files: list[str] | None, seeds: list[int], baseline_dir: str, 
                 return 1
             (br, bh), (cr, ch) = base.load(), outcome.store.load()
             runs, history = pd.concat([br, cr], ignore_index=True), pd.concat([bh, ch], ignore_index=True)
-            spread = seed_spread(exp.spec, runs, history, len(profile_seeds(exp, profile)))
+            spread = seed_spread(exp.spec, runs, history, len(profile_seeds(exp, profile)), profile)
             base.write_table(SPREAD_FILE, spread)
             _print_spread(exp, spread, console)
             console.print(f"wrote {base.dir / SPREAD_FILE}")

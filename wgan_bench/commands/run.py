@@ -79,8 +79,8 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
     resolved = [(exp, profile, exp.resolve(profile, req.seeds, req.variants, req.overrides))
                 for exp, profile in zip(experiments, profiles, strict=True)]
     writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
-    if any("inception_scores" in r.config.diagnostics for *_, runs in resolved for r in runs
-           if hasattr(r.config, "diagnostics")):
+    if any("inception_scores" in r.config.diagnostics and r.config.record.inception_network == "file"
+           for *_, runs in resolved for r in runs if hasattr(r.config, "diagnostics")):
         from ..metrics.inception import inception_path
 
         inception_path()  # a missing network is bad input, not a crash in every run
@@ -164,7 +164,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
                     if result.status == "failed":
                         failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
             store.consolidate()
-            claims = evaluate_claims(exp.spec, store.runs(), store.history())
+            claims = evaluate_claims(exp.spec, store.runs(), store.history(), profile)
             store.write_claims(outcomes_frame(claims))
             trained_on = manifest_device(devices, store.manifest().get("device") if skipped else None)
             store.write_manifest(manifest(exp, profile, runs, tf_settings, started, list(req.overrides or []),

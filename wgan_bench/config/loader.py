@@ -187,6 +187,11 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
                     need(getattr(c, attr), f"{base}.{attr}")
             for j, v in enumerate(getattr(c, "variants", []) or []):
                 need(v, f"{base}.variants.{j}")
+    for i, claim in enumerate(spec.claims):
+        for j, p in enumerate(claim.profiles or []):
+            if p not in spec.profiles:
+                out.append(problem(file, f"claims.{i}.profiles.{j}",
+                                   f"unknown profile {p!r}; allowed: {', '.join(spec.profiles) or '(none declared)'}"))
     out += _check_metrics(exp)
     ids = [c.id for c in spec.claims]
     for i, cid in enumerate(ids):
@@ -256,6 +261,7 @@ def _check_metrics(exp: LoadedExperiment) -> list[str]:
         need(getattr(fig, "metric", None), getattr(fig, "layer", None), f"report.figures.{i}.metric",
              layer_field=not FIGURES.meta(fig.kind, "per_layer_metric"))
         need(getattr(fig, "rho_with", None), None, f"report.figures.{i}.rho_with")
+        need(getattr(fig, "x", None), None, f"report.figures.{i}.x")
         for j, line in enumerate(getattr(fig, "lines", []) or []):
             need(line.metric, None, f"report.figures.{i}.lines.{j}.metric")
     for i, table in enumerate(spec.report.tables):

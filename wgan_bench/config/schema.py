@@ -54,6 +54,9 @@ class DatasetConfig(Strict):
                                                      "16 for digits, the data set's own otherwise)")
     root: str | None = Field(None, description="images: folder holding the files (default: keras' cache "
                                                "~/.keras/datasets; image_folder: required)")
+    synthetic: int | None = Field(None, ge=60, description="cifar10 only: instead of the real files, this many "
+                                  "synthetic images written in CIFAR-10's file format and read back "
+                                  "(pipeline checks with no download; data/synthetic_cifar.py)")
 
     @model_validator(mode="after")
     def _image_fields(self):
@@ -61,6 +64,10 @@ class DatasetConfig(Strict):
         if not image and (self.size is not None or self.root is not None):
             raise ValueError(f"dataset.size and dataset.root are for image data sets "
                              f"({', '.join(DATASETS.where(image=True))})")
+        if self.synthetic is not None and not DATASETS.meta(self.name, "synthetic"):
+            raise ValueError(f"dataset.synthetic is for {', '.join(DATASETS.where(synthetic=True))} only")
+        if self.synthetic is not None and self.root is not None:
+            raise ValueError("dataset: give root (the real files) or synthetic, not both")
         if DATASETS.meta(self.name, "streamed") and self.root is None:
             raise ValueError(f"dataset.root: {self.name} needs the folder of images")
         if self.size is not None and self.size & (self.size - 1):
@@ -206,6 +213,9 @@ class RecordConfig(Strict):
     quality_at: list[int] | None = Field(None, description="or at these iterations only (multiples of every)")
     grid: GridConfig = GridConfig()
     retrain: RetrainConfig = RetrainConfig()
+    inception_network: Literal["file", "stand_in"] = Field(
+        "file", description="inception_scores: the 2015-12-05 graph from --inception PATH, or stand_in, a small "
+                            "fixed network of the same interface for pipeline checks (its scores are not the papers')")
     checkpoint_every: int | None = Field(None, ge=1, description="save what the run needs to continue exactly "
                                          "every N iterations (a multiple of every; off by default)")
 
@@ -452,6 +462,8 @@ class Claim(Strict):
     basis: str = Field("", description="where the threshold comes from (paper, theory, calibration)")
     finding: str = Field("", description="why the claim FAILs at this scale (budget, metric, or a contradiction "
                                          "of the paper), shown in the report's Findings")
+    profiles: list[str] | None = Field(None, description="the profiles this claim is evaluated in (default: "
+                                       "every one); e.g. a claim against a paper's number at paper scale only")
     holds_at_init: bool = Field(False, description="the statement is a property of the network at "
                                                    "initialisation, so it may pass on its control; say why in basis")
 
@@ -519,6 +531,8 @@ class MetricCurveFigure(FigureSpec):
     rho_from: int = Field(0, ge=0, description="first step of the ρ window")
     median_filter: int | None = Field(None, ge=3, description="plot (and correlate) `metric`'s centred running "
                                       "median over this many records, as a claim's relation of the same name")
+    x: str | None = Field(None, description="plot against this recorded metric (median over seeds at each "
+                                            "step, e.g. train_seconds) instead of the generator iteration")
 
 
 class CriticCurveFigure(FigureSpec):

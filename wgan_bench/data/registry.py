@@ -25,14 +25,18 @@ def sample_shape(cfg) -> tuple[int, ...]:
 
 
 @functools.lru_cache(maxsize=4)
-def image_data(name: str, size: int, root: str | None):
+def image_data(name: str, size: int, root: str | None, synthetic: int | None = None):
     from .images import load
 
+    if synthetic:
+        from .synthetic_cifar import synthetic_root
+
+        root = synthetic_root(synthetic)
     return load(name, size, root)
 
 
 def load_images(cfg):
-    return image_data(cfg.name, cfg.image_size, cfg.root)
+    return image_data(cfg.name, cfg.image_size, cfg.root, cfg.synthetic)
 
 
 def make_sampler(cfg, seed: int, batch_size: int):

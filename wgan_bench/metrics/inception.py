@@ -43,6 +43,40 @@ def inception_path(given: str | None = None) -> Path:
     return Path(name)
 
 
+STAND_IN_FEATURES, STAND_IN_CLASSES = 64, 10
+
+
+def write_stand_in(path: str | Path, seed: int = 0) -> Path:
+    """A small fixed network with the Inception graph's interface, for pipeline checks where the
+    real file is absent (CI): a 23 x 23 average pool of `Mul:0` (13 x 13 x 3), a fixed random
+    projection and ReLU to `pool_3:0` (N, 1, 1, 64), a fixed random linear map to `logits:0`
+    (N, 10). Its scores are distances in its own feature space, not the papers' numbers."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    w1 = (rng.standard_normal((507, STAND_IN_FEATURES)) / np.sqrt(507 / 8)).astype(np.float32)
+    w2 = rng.standard_normal((STAND_IN_FEATURES, STAND_IN_CLASSES)).astype(np.float32)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, SIZE, SIZE, 3], name=INPUT.split(":")[0])
+        pooled = tf.reshape(tf.nn.avg_pool2d(x, 23, 23, "VALID"), [-1, 507])
+        features = tf.nn.relu(tf.matmul(pooled, tf.constant(w1)))
+        tf.reshape(features, [-1, 1, 1, STAND_IN_FEATURES], name=FEATURES.split(":")[0])
+        tf.matmul(features, tf.constant(w2), name=LOGITS.split(":")[0])
+    Path(path).write_bytes(graph.as_graph_def().SerializeToString())
+    return Path(path)
+
+
+def network_path(network: str) -> Path:
+    """The graph file of `record.inception_network`: the user's file, or the stand-in written to a
+    temporary folder."""
+    if network == "file":
+        return inception_path()
+    import tempfile
+
+    return write_stand_in(Path(tempfile.mkdtemp(prefix="wgan-bench-inception-")) / "stand_in.pb")
+
+
 class InceptionNet:
     """The frozen graph as a callable: images in [−1, 1] of any size → (features, logits)."""
 

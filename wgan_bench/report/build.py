@@ -95,7 +95,7 @@ def _document(sections: list[str], findings: list[str]) -> str:
 def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures) -> str:
     spec = exp.spec
     runs, history = store.runs(), store.history()
-    outcomes = evaluate_claims(spec, runs, history)
+    outcomes = evaluate_claims(spec, runs, history, profile)
     manifest = store.manifest()
     lines = [f"## {spec.title}", "",
              f"Experiment `{spec.name}` · source: {spec.source} · profile `{profile}`"

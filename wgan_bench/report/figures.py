@@ -127,15 +127,19 @@ def metric_curve(spec, store):
         if spec.rho_with:
             rho = _median_spearman(hist, variant, spec.metric, spec.rho_with, spec.rho_from)
             label += f" (ρ with {spec.rho_with} = {rho:.2f})" if np.isfinite(rho) else ""
-        ax.plot(med.index, med.values, color=colour, label=label)
-        ax.fill_between(med.index, g.min().values, g.max().values, color=colour, alpha=0.2)
+        xs = med.index.to_numpy(float)
+        if spec.x:
+            at = hist[(hist["metric"] == spec.x) & (hist["variant"] == variant)].groupby("step")["value"].median()
+            xs = at.reindex(med.index).to_numpy(float)
+        ax.plot(xs, med.values, color=colour, label=label)
+        ax.fill_between(xs, g.min().values, g.max().values, color=colour, alpha=0.2)
     for i, line in enumerate(spec.lines):
         level = line.value if line.value is not None else line.scale * float(
             hist.loc[hist["metric"] == line.metric, "value"].median())
         ax.axhline(level, ls=(":", "--", "-.")[i % 3], color="0.35", lw=1, label=f"{line.label} ({level:.3g})")
     if spec.log:
         _log_axis(ax, h["value"].to_numpy(float))
-    ax.set_xlabel("generator iteration")
+    ax.set_xlabel(spec.x or "generator iteration")
     ax.set_ylabel(spec.metric)
     _title(ax, spec.title or spec.metric)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves, not over them

@@ -101,12 +101,18 @@ def manifest_device(trained_on: set[str], stored: str | None) -> str:
 
 # How a run is kept, not what it computes: a resumed run equals an uninterrupted one.
 NOT_HASHED = (("record", "checkpoint_every"),)
+# Fields added after baselines were stored count only when set away from their default, so the
+# stored runs of configurations that do not use them keep their hash (and are not rerun).
+HASHED_WHEN_SET = {("dataset", "synthetic"): None, ("record", "inception_network"): "file"}
 
 
 def config_hash(config: dict) -> str:
     config = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
     for block, key in NOT_HASHED:
         config.get(block, {}).pop(key, None)
+    for (block, key), default in HASHED_WHEN_SET.items():
+        if config.get(block, {}).get(key, default) == default:
+            config.get(block, {}).pop(key, None)
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
 

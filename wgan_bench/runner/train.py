@@ -146,6 +146,8 @@ class Recorder(keras.callbacks.Callback):
         self.artifacts: dict[str, dict[str, np.ndarray]] = {}
         self.step = 0
         self.diverged = False
+        self.train_seconds = 0.0  # time inside training steps, recording excluded (WGAN-GP Fig. 3's x axis)
+        self._epoch_start = 0.0
 
     def _add(self, values) -> None:
         for metric, value in values.items():
@@ -168,10 +170,15 @@ class Recorder(keras.callbacks.Callback):
         # Resume: the checkpoint's variables, random streams, rows and per-run state replace the fresh ones.
         checkpoint.restore(self.resumed, self.model, self.diagnostics)
         self.rows, self.step = list(self.resumed["rows"]), self.resume_step
+        self.train_seconds = max((r["value"] for r in self.rows if r["metric"] == "train_seconds"), default=0.0)
         if self.on_steps:
             self.on_steps(self.step)
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
+        self.train_seconds += time.perf_counter() - self._epoch_start
         self.step = (epoch + 1) * self.every
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if not all(math.isfinite(v) for v in logs.values()):
@@ -179,7 +186,7 @@ class Recorder(keras.callbacks.Callback):
             self.diverged = True
             self.model.stop_training = True
             return
-        self._record(logs)
+        self._record({**logs, "train_seconds": self.train_seconds})
         every_ckpt, last = self.spec.config.record.checkpoint_every, self.spec.config.train.steps
         if self.checkpoints and every_ckpt and self.step % every_ckpt == 0 and self.step < last:
             checkpoint.save(self.checkpoints, self.step, self.model, self.rows, self.diagnostics)
