@@ -98,3 +98,16 @@ def test_checkpoint_every_is_a_multiple_of_every_and_not_part_of_the_hash():
     b = {"record": RecordConfig(every=10, checkpoint_every=50).model_dump(), "train": {"steps": 100}}
     assert config_hash(a) == config_hash(b)  # a resumed run is the same run
     assert b["record"]["checkpoint_every"] == 50  # the caller's dict is left alone
+
+
+def test_fields_added_later_change_the_hash_only_when_set():
+    from wgan_bench.runner.provenance import config_hash
+
+    base = {"dataset": {"name": "cifar10", "size": 32, "root": None},
+            "record": {"every": 10, "checkpoint_every": None}}
+    with_defaults = {"dataset": {**base["dataset"], "synthetic": None},
+                     "record": {**base["record"], "inception_network": "file"}}
+    assert config_hash(with_defaults) == config_hash(base)  # stored runs keep their hash
+    assert config_hash({**with_defaults, "dataset": {**base["dataset"], "synthetic": 600}}) != config_hash(base)
+    assert config_hash({**with_defaults, "record": {**base["record"], "inception_network": "stand_in"}}) \
+        != config_hash(base)

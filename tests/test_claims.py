@@ -193,3 +193,17 @@ def test_spearman_median_filter_removes_single_record_spikes():
     assert filtered.status == "PASS" and filtered.measured > 0.95
     with pytest.raises(ValueError, match="odd number"):
         _spec({**rel, "median_filter": 4})
+
+
+def test_a_claim_is_evaluated_only_in_its_profiles():
+    runs, hist = _tables({("a", 0): [1, 2]})
+    spec = Experiment.model_validate({
+        "name": "t", "title": "t", "source": "s", "defaults": {}, "seeds": [0], "variants": {"a": {}},
+        "profiles": {"quick": {}, "paper": {}},
+        "claims": [{"id": "everywhere", "statement": "s", "source": "s",
+                    "check": {"kind": "threshold", "variant": "a", "metric": "r", "op": ">", "value": 0}},
+                   {"id": "paper-only", "statement": "s", "source": "s", "profiles": ["paper"],
+                    "check": {"kind": "threshold", "variant": "a", "metric": "r", "op": ">", "value": 5}}]})
+    ids = lambda profile: [o.claim_id for o in evaluate_claims(spec, runs, hist, profile)]  # noqa: E731
+    assert ids("quick") == ["everywhere"]
+    assert ids("paper") == ids(None) == ["everywhere", "paper-only"]

@@ -21,3 +21,23 @@ def test_log_axes_show_decades_and_reference_lines_validate():
     assert ReferenceLine(label="log 2", value=0.693).value == 0.693
     with pytest.raises(ValidationError, match="exactly one of value and metric"):
         ReferenceLine(label="x", value=1.0, metric="digit_is")
+
+
+def test_metric_curve_against_another_metric_puts_its_median_on_the_x_axis():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from wgan_bench.config.schema import MetricCurveFigure
+    from wgan_bench.report.figures import metric_curve
+
+    runs = pd.DataFrame({"run_id": ["a-s0", "a-s1"], "variant": "a", "seed": [0, 1], "status": "ok"})
+    rows = [{"run_id": f"a-s{s}", "variant": "a", "seed": s, "step": step, "metric": m, "value": v, "layer": pd.NA}
+            for s in (0, 1) for step in (0, 10, 20)
+            for m, v in (("score", step / 10 + s), ("train_seconds", 3.0 * step + 2 * s))]
+    store = type("Store", (), {"runs": lambda self: runs,
+                               "history": lambda self: pd.DataFrame(rows).astype({"layer": "Int64"})})()
+    fig = metric_curve(MetricCurveFigure(kind="metric_curve", metric="score", x="train_seconds"), store)
+    (line,) = fig.axes[0].get_lines()
+    assert list(line.get_xdata()) == [1.0, 31.0, 61.0] and list(line.get_ydata()) == [0.5, 1.5, 2.5]
+    assert fig.axes[0].get_xlabel() == "train_seconds"
+    plt.close(fig)

@@ -100,3 +100,28 @@ def test_image_steps_figure_draws_a_variant_by_step_grid(tmp_path):
     axes = np.array(fig.axes).reshape(2, 4)
     assert [ax.get_title() for ax in axes[0]] == ["step 0", "step 30", "step 70", "step 100"]  # evenly spaced
     assert [ax.get_ylabel() for ax in axes[:, 0]] == ["a-s0", "b-s0"]
+
+
+@pytest.mark.slow
+def test_cifar10_pipeline_on_the_synthetic_set_with_the_stand_in_network(tf_ready, tmp_path):
+    """cifar10_scores' ci pipeline in small: CIFAR-format files -> reader -> training -> inception
+    metrics on the stand-in network, with the wall-clock axis."""
+    from wgan_bench.runner.train import Trainer
+
+    cfg = RunConfig.model_validate({
+        "dataset": {"name": "cifar10", "size": 8, "synthetic": 120},
+        "generator": {"kind": "dcgan", "filters": 4, "kernel_size": 3, "z_dim": 8},
+        "critic": {"kind": "dcgan", "filters": 4, "kernel_size": 3},
+        "method": {"name": "wgan_gp", "gp_weight": 10, "n_critic": 2},
+        "optimizer": {"name": "adam", "learning_rate": 1e-3},
+        "train": {"steps": 4, "batch_size": 16, "jit_compile": False},
+        "record": {"every": 2, "diagnostics": ["inception_scores", "train_clock"], "quality_samples": 40,
+                   "inception_network": "stand_in"}})
+    result = Trainer(tmp_path / "cache").run(RunSpec("t", "ci", "gp", 0, cfg))
+    assert result.status == "ok", result.error
+    got = {(r["metric"], r["step"]): r["value"] for r in result.history}
+    assert 1.0 < got["real_inception_score", 0] <= 10.0  # ten stand-in classes at most
+    assert got["fid_ratio", 0] == 1.0 and got["fid", 4] == pytest.approx(got["fid_ratio", 4] * got["fid", 0])
+    assert all(got["kid", s] == got["kid", s] for s in (0, 2, 4))  # recorded, finite
+    clock = [got["train_seconds", s] for s in (0, 2, 4)]
+    assert clock[0] == 0.0 and clock[0] < clock[1] < clock[2] <= result.wall_s

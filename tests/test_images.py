@@ -162,3 +162,27 @@ def test_in_graph_sampler_draws_rows_of_x(tf_ready):
     x = np.arange(6, dtype=np.float32).reshape(6, 1, 1, 1) / 5
     batch = np.asarray(images.make_sampler(x)(32, keras.random.SeedGenerator(0)))
     assert batch.shape == (32, 1, 1, 1) and set(batch.ravel()) <= set(x.ravel())
+
+
+def test_synthetic_cifar_set_is_read_back_by_the_cifar10_reader(tmp_path, tf_ready):
+    from wgan_bench.data.synthetic_cifar import synthetic_images, write_cifar10
+
+    write_cifar10(tmp_path, n_train=50, n_test=10, seed=3)
+    data = images.load("cifar10", 32, root=tmp_path)
+    x, y = synthetic_images(60, 3)
+    assert data.x_train.shape == (50, 32, 32, 3) and data.x_test.shape == (10, 32, 32, 3)
+    assert list(data.y_train) == list(y[:50]) and list(data.y_test) == list(y[50:])
+    assert np.array_equal(data.x_test, x[50:].astype(np.float32) / 127.5 - 1)  # every pixel, channels in place
+    # The classes differ in colour: class mean colours lie pairwise at least 20 levels apart.
+    means = np.stack([x[y == k].reshape(-1, 3).mean(0) for k in range(10)])
+    gaps = np.sqrt(((means[:, None] - means[None]) ** 2).sum(-1))[np.triu_indices(10, 1)]
+    assert gaps.min() > 20
+
+
+def test_synthetic_dataset_config_reads_a_fresh_set(tf_ready):
+    from wgan_bench.config.schema import DatasetConfig
+    from wgan_bench.data.registry import load_images
+
+    data = load_images(DatasetConfig(name="cifar10", size=16, synthetic=120))
+    assert data.x_train.shape == (100, 16, 16, 3) and data.x_test.shape == (20, 16, 16, 3)
+    assert -1.0 <= data.x_train.min() < data.x_train.max() <= 1.0

@@ -116,3 +116,19 @@ def test_a_run_records_the_scores_at_quality_steps(graph_file, monkeypatch):
     rows = {(r["step"], r["metric"]): r["value"] for r in result.history}
     assert {s for s, m in rows if m == "fid"} == {0, 2}  # quality steps only
     assert 1.0 <= rows[(2, "inception_score")] <= 3.0 and rows[(2, "fid")] >= 0.0  # 3 stand-in classes
+
+
+def test_stand_in_network_has_the_inception_interface_and_separates_colours(tf_ready, tmp_path):
+    from wgan_bench.metrics.inception import InceptionNet, inception_metrics, network_outputs, write_stand_in
+
+    net = InceptionNet(write_stand_in(tmp_path / "s.pb"))
+    again = InceptionNet(write_stand_in(tmp_path / "t.pb"))
+    rng = np.random.default_rng(2)
+    images = rng.uniform(-1, 1, (30, 32, 32, 3)).astype(np.float32)
+    feats, logits = network_outputs(net, [images])
+    assert feats.shape == (30, 64) and logits.shape == (30, 10) and (feats >= 0).all()
+    assert np.array_equal(feats, network_outputs(again, [images])[0])  # fixed weights: the same network
+    red, blue = _flat(np.tile([[0.8, -0.8, -0.8]], (40, 1)), 32), _flat(np.tile([[-0.8, -0.8, 0.8]], (40, 1)), 32)
+    real, _ = network_outputs(net, [red])
+    assert inception_metrics(net, [red], real)["fid"] == pytest.approx(0.0, abs=1e-4)
+    assert inception_metrics(net, [blue], real)["fid"] > 1.0  # another colour is far in its features

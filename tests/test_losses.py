@@ -111,3 +111,18 @@ def test_tfgan_classifier_metrics_load_and_agree_with_closed_form(tf_ready):
     shift = np.array([1.0, -2.0, 0.5, 0.0], np.float32)
     fd = float(metrics.frechet_classifier_distance_from_activations(acts, acts + shift))
     assert fd == pytest.approx(float(shift @ shift), rel=1e-3)
+
+
+def test_instance_noise_perturbs_what_the_discriminator_sees_only_when_asked(tf_ready):
+    import keras
+
+    from wgan_bench.registry import METHODS
+
+    def gan(sigma):
+        entry = METHODS.get("gan")
+        return entry.load()(entry.config(name="gan", instance_noise=sigma))
+
+    x = np.zeros((20000, 2), np.float32)
+    seen = np.asarray(gan(0.5).perturb(x, keras.random.SeedGenerator(0)))
+    assert seen.std() == pytest.approx(0.5, rel=0.02) and abs(seen.mean()) < 0.01
+    assert gan(0.0).perturb(x, keras.random.SeedGenerator(0)) is x  # no draw: other runs' streams unchanged

@@ -63,7 +63,7 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check.kind", "unknown check kind 'vibes'; allowed: threshold, comparison, order, relation, any_of, all_of"),
     # The error lists the fields of the member the input's kind chose, not the union's first member.
     (lambda d: d["claims"][0].update(check={"kind": "comparison", "a": "clip", "b": "gp", "metric": "d_loss", "op": "<", "factr": 2}), "claims.0.check.factr", "unknown field; allowed: a, aggregate, b, factor, kind, layer, margin, metric, min_seeds, op, per_seed, reduce, step"),
-    (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, median_filter, metric, rho_from, rho_with, title"),
+    (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, median_filter, metric, rho_from, rho_with, title, x"),
     (lambda d: d.update(report={"figures": [{"kind": "theta_grad_curves", "variantz": []}]}), "report.figures.0.variantz", "unknown field; allowed: caption, kind, title, variants"),
     (lambda d: d["defaults"]["train"].update(steps=25), "train.steps", "multiple of record.every"),
 ])
@@ -174,6 +174,13 @@ def test_variant_switching_net_kind_drops_the_defaults_other_kind_fields(tmp_pat
     (lambda d: d["defaults"]["dataset"].update(size=12), "dataset", "power of two"),
     (lambda d: d["defaults"]["dataset"].update(name="image_folder"), "dataset", "needs the folder"),
     (lambda d: d["defaults"].update(dataset={"name": "8gaussians", "size": 16}), "dataset", "for image data sets"),
+    (lambda d: d["defaults"]["dataset"].update(synthetic=100), "dataset", "dataset.synthetic is for cifar10 only"),
+    (lambda d: d["defaults"]["dataset"].update(name="cifar10", synthetic=100, root="x"), "dataset",
+     "give root (the real files) or synthetic, not both"),
+    (lambda d: d.update(claims=[{"id": "c", "statement": "s", "source": "s", "profiles": ["huge"],
+                                 "check": {"kind": "threshold", "variant": "clip", "metric": "d_loss", "op": "<",
+                                           "value": 1}}]),
+     "claims.0.profiles.0", "unknown profile 'huge'; allowed: ci, quick"),
     (lambda d: d["defaults"].update(critic={"kind": "mlp"}), "variants.clip", "critic.kind mlp does not take image data; allowed: dcgan"),
     (lambda d: d["defaults"]["dataset"].update(name="image_folder", root="x"), "variants.clip",
      "streamed in training batches"),

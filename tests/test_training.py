@@ -161,11 +161,16 @@ def _shift_cfg(**over):
 
 
 def test_gp_critic_on_parallel_lines_gives_unit_theta_gradient(trainer):
-    """W(P0, Pθ) = |θ|: a trained GP critic's E f has slope ≈ 1 in θ, and its dual estimate ≈ 1."""
-    cfg = _shift_cfg()
+    """W(P0, Pθ) = |θ|: a trained GP critic's E f has slope ≈ 1 in θ, its dual estimate ≈ 1, and
+    its gradient norm ≈ 1 at the interpolates (WGAN-GP Prop. 1)."""
+    cfg = _shift_cfg(record={"diagnostics": ["dual_estimate", "theta_grads", "interp_grad_norms"]})
     result = trainer.run(RunSpec("t", "quick", "gp", 0, cfg))
     assert result.status == "ok", result.error
     final = {r["metric"]: r["value"] for r in result.history if r["step"] == 400}
+    assert final["interp_grad_median"] == pytest.approx(1.0, abs=0.15)
+    assert final["interp_grad_p10"] <= final["interp_grad_median"] <= final["interp_grad_p90"]
+    assert final["interp_grad_spread"] == pytest.approx(
+        (final["interp_grad_p90"] - final["interp_grad_p10"]) / final["interp_grad_median"])
     assert 0.8 < final["grad_theta_w"] < 1.2
     assert final["grad_theta_w_std"] < 0.1 * final["grad_theta_w"]
     assert final["w_dual_normalized"] == pytest.approx(1.0, abs=0.15)

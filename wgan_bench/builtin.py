@@ -63,6 +63,8 @@ CRITICS.register("dcgan", "wgan_bench.nets.factory:dcgan_critic", s.DCGANCriticC
 # ---------------------------------------------------------------- losses and methods
 class GANMethod(s.MethodConfig):
     gan_loss: s.LossName = "non_saturating"
+    instance_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to real and fake samples "
+                                  "before the discriminator (Arjovsky & Bottou Sec. 4); 0: none")
 
     @field_validator("gan_loss")
     @classmethod
@@ -140,6 +142,9 @@ DIAGNOSTICS.register("disc_stats", D + "critic_probe:DiscStats",
 DIAGNOSTICS.register("theta_grads", D + "critic_probe:ThetaGrads", needs=_needs_shift,
                      metrics=metrics(*(f"grad_theta_{c}{s}" for c in ("minimax", "ns", "w")
                                        for s in ("", "_std", "_rel_std"))))
+DIAGNOSTICS.register("interp_grad_norms", D + "critic_probe:InterpGradNorms",
+                     metrics=metrics("interp_grad_median", "interp_grad_p10", "interp_grad_p90", "interp_grad_spread"),
+                     doc="the critic's gradient norm at interpolates between real and fake samples (WGAN-GP Sec. 4)")
 DIAGNOSTICS.register("critic_grid", D + "critic_probe:CriticGrid", needs=_needs_1d, artifacts=("grid",),
                      metrics=metrics("linear_r2", "slope_ratio"))
 DIAGNOSTICS.register("sample_quality", D + "sample_quality:SampleQuality", needs=_needs_2d_toy, quality=True,

@@ -30,7 +30,7 @@ def synthetic_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     images[:] = 0.6 * PALETTE[labels][:, None, None, :]
     sides = rng.integers(8, 17, n)
     corners = rng.integers(0, 32 - sides[:, None] + 1, (n, 2))
-    for i, (side, (r, c)) in enumerate(zip(sides, corners)):
+    for i, (side, (r, c)) in enumerate(zip(sides, corners, strict=True)):
         images[i, r:r + side, c:c + side] = PALETTE[(labels[i] + 5) % 10]
     images += rng.normal(0, 8, images.shape)
     return np.clip(np.rint(images), 0, 255).astype(np.uint8), labels

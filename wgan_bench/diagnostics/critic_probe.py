@@ -9,6 +9,9 @@ All run on record steps only, on fresh samples from the diagnostics' own random 
 - theta_grads (shift generators): d/dθ of the generator costs on `grad_batches` minibatches;
   mean, std and std/|mean| over minibatches of minimax E log(1 − D), non-saturating −E log D
   (GAN) or E f (WGAN).
+- interp_grad_norms: the distribution of ‖∇f‖ at `eval_samples` interpolates between real and
+  fake samples (ε ~ U[0, 1] per pair, as the penalty draws them; WGAN-GP Prop. 1 and Sec. 4):
+  median, 10th and 90th percentiles, and the relative spread (p90 − p10) / median.
 - critic_grid (1-D data): f and f′ on a grid; R² of a linear fit of the output on [fit_lo, fit_hi]
   and median |output′| there over max |output′| on the grid, where the output is what WGAN Fig. 2
   plots: f for a critic, D = σ(f) for a BCE discriminator (its logit is near-linear too).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -126,7 +130,8 @@ class ThetaGrads(_Compiled):
             for _ in range(batches):
                 z = model.sample_z(model.batch_size, model.diag_seed_generator)
                 with tf.GradientTape(persistent=True) as tape:
-                    f = model.critic(model.generator(z, training=False), training=False)
+                    seen = model.method.perturb(model.generator(z, training=False), model.diag_seed_generator)
+                    f = model.critic(seen, training=False)
                     values = {name: cost(f) for name, cost in costs.items()}
                 for name, value in values.items():
                     per_batch[name].append(tape.gradient(value, theta))
@@ -140,6 +145,28 @@ class ThetaGrads(_Compiled):
             return out
 
         self.fn = theta_grads
+
+
+class InterpGradNorms(_Compiled):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        from ..methods.penalties import interpolate
+
+        n = cfg.record.eval_samples
+
+        @tf.function(autograph=False)
+        def evaluate():
+            real, fake = _probe_samples(model, n)
+            eps = keras.random.uniform((n,), seed=model.diag_seed_generator)
+            _, grads = input_grads(model.critic, interpolate(real, fake, eps))
+            return {"norms": tf.norm(tf.reshape(grads, (n, -1)), axis=1)}
+
+        self.fn = evaluate
+
+    def record(self, step, logs):
+        p10, median, p90 = np.percentile(np.asarray(self.fn()["norms"], np.float64), [10, 50, 90])
+        return {"interp_grad_median": median, "interp_grad_p10": p10, "interp_grad_p90": p90,
+                "interp_grad_spread": (p90 - p10) / median if median > 0 else math.inf}
 
 
 class CriticGrid(Diagnostic):

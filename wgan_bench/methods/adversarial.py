@@ -89,8 +89,9 @@ class AdversarialModel(keras.Model):
     def update_critic(self, critic, optimizer, real, fake, seed_generator):
         """One update of `critic` with this method's loss and penalty; returns (loss, penalty).
         Also trains the second critic of `retrained_critic`."""
+        seen_real, seen_fake = self.method.perturb(real, seed_generator), self.method.perturb(fake, seed_generator)
         with tf.GradientTape() as tape:
-            d_loss = self.adv_loss.critic(critic(real, training=True), critic(fake, training=True))
+            d_loss = self.adv_loss.critic(critic(seen_real, training=True), critic(seen_fake, training=True))
             weight = self.method.penalty_weight
             penalty = self.method.penalty(critic, real, fake, seed_generator) if weight else tf.zeros(())
             total = d_loss + weight * penalty
@@ -102,7 +103,8 @@ class AdversarialModel(keras.Model):
     def generator_step(self):
         z = self.sample_z(self.batch_size)
         with tf.GradientTape() as tape:
-            g_loss = self.adv_loss.generator(self.critic(self.generator(z, training=True), training=True))
+            fake = self.method.perturb(self.generator(z, training=True), self.seed_generator)
+            g_loss = self.adv_loss.generator(self.critic(fake, training=True))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
         return g_loss

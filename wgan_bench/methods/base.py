@@ -40,6 +40,11 @@ class Method:
 
         return CriticOptions()
 
+    def perturb(self, x, seed_generator):
+        """What the critic sees of a real or generated batch `x` (the batch itself by default)."""
+        del seed_generator
+        return x
+
     def weight_bound(self) -> float | None:
         """The bound the critic's weights are held to, for weight statistics (clipping only)."""
         return None
@@ -55,3 +60,13 @@ class GAN(Method):
     def __init__(self, cfg):
         self.loss_name = cfg.gan_loss
         super().__init__(cfg)
+
+    def perturb(self, x, seed_generator):
+        """Instance noise: both distributions convolved with N(0, σ²), so their supports overlap
+        and no discriminator is perfect (Arjovsky & Bottou Sec. 4)."""
+        sigma = self.cfg.instance_noise
+        if not sigma:
+            return x
+        import keras
+
+        return x + sigma * keras.random.normal(keras.ops.shape(x), seed=seed_generator)

@@ -103,7 +103,8 @@ def manifest_device(trained_on: set[str], stored: str | None) -> str:
 NOT_HASHED = (("record", "checkpoint_every"),)
 # Fields added after baselines were stored count only when set away from their default, so the
 # stored runs of configurations that do not use them keep their hash (and are not rerun).
-HASHED_WHEN_SET = {("dataset", "synthetic"): None, ("record", "inception_network"): "file"}
+HASHED_WHEN_SET = {("dataset", "synthetic"): None, ("record", "inception_network"): "file",
+                   ("method", "instance_noise"): 0.0}
 
 
 def config_hash(config: dict) -> str:
