@@ -181,7 +181,8 @@ ANALYSES.register("parallel_lines", A + "parallel_lines:parallel_lines",
                                   "lines_tv_min_nonzero", "lines_js_at_0"))
 ANALYSES.register("box_transport", A + "transport_examples:box_transport",
                   metrics=metrics("emd_cost", "example_plan_cost", "plan_cost_spread", "plan_marginal_error",
-                                  "joint_marginal_x_error", "joint_marginal_y_error"))
+                                  "joint_marginal_x_error", "joint_marginal_y_error", "cheapest_emd_cost",
+                                  "cheapest_enumerated_min", "cheapest_enumerated_max", "cheapest_optimal_plans"))
 
 # ---------------------------------------------------------------- claims
 R = "wgan_bench.claims.select:"

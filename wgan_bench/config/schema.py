@@ -561,6 +561,8 @@ class TransportPlanFigure(FigureSpec):
 
     kind: Literal["transport_plan"]
     variant: str
+    example: Literal["boxes", "cheapest"] = Field("boxes", description="the classic boxes, or the example whose "
+                                                  "plans differ in cost")
 
 
 class LineCurvesFigure(FigureSpec):

@@ -280,10 +280,11 @@ def transport_plan(spec, store):
     a = _analysis(store, spec.variant)
     if a is None:
         return None
+    prefix = "" if spec.example == "boxes" else "cheapest_"
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
-    labels_x = [f"{i + 1} @ {v:g}" for i, v in enumerate(a["x"])]
-    labels_y = [f"{v:g}" for v in a["y"]]
-    sns.heatmap(a["plan"], annot=True, fmt=".2g", cmap="Blues", cbar=False, ax=ax,
+    labels_x = [f"{i + 1} @ {v:g}" for i, v in enumerate(a[prefix + "x"])]
+    labels_y = [f"{v:g}" for v in a[prefix + "y"]]
+    sns.heatmap(a[prefix + "plan"], annot=True, fmt=".2g", cmap="Blues", cbar=False, ax=ax,
                 xticklabels=labels_y, yticklabels=labels_x)
     ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel("target position")
