@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from wgan_bench.claims import spread as spread_mod
+from wgan_bench.claims.engine import claims_for
 from wgan_bench.claims.regression import _claim_verdict
 from wgan_bench.claims.spread import SPREAD_FILE, seed_groups, seed_spread, within_band
 from wgan_bench.config.loader import discover, load_experiment
@@ -81,5 +82,5 @@ def test_committed_tolerances_cover_the_measured_seed_spread():
             sd = metrics.loc[reg.id, "sd"]
             assert tol >= spread_mod.TOLERANCE_SD * sd, f"{exp.name}: {reg.id}: tolerance {tol} < 4√2 sd ({sd})"
             checked += 1
-        assert set(df.loc[df["item"] == "claim", "id"]) == {c.id for c in exp.spec.claims}
+        assert set(df.loc[df["item"] == "claim", "id"]) == {c.id for c in claims_for(exp.spec, profile)}
     assert checked >= 15
