@@ -303,3 +303,22 @@ def test_weight_stats_per_layer_edge_share():
     # pooled, the share at the largest |w| (the uniform layer's 1) misses the piled layer entirely
     assert s["edge_fraction"] == pytest.approx(0.05 * 65536 / (65536 + 4096), abs=0.005)
     assert weight_stats([piled], clip=0.01)["clip_fraction"] == pytest.approx(0.5, abs=0.03)
+
+
+@pytest.mark.parametrize("norm, coupled", [("batch", True), ("layer", False), ("none", False)])
+def test_batch_dependence_finds_batch_norm_and_leaves_its_statistics_alone(trainer, norm, coupled):
+    """WGAN-GP Sec. 4: only a batch-norm critic's per-sample gradient depends on the other samples."""
+    cfg = RunConfig.model_validate(dict(
+        dataset={"name": "8gaussians"}, generator={"kind": "mlp", "depth": 2, "width": 16},
+        critic={"depth": 2, "width": 16, "norm": norm}, method={"name": "wgan_gp", "gp_weight": 10, "n_critic": 1},
+        optimizer={"name": "adam", "learning_rate": 1e-3}, train={"steps": 20, "batch_size": 64},
+        record={"every": 10, "diagnostics": ["batch_dependence"]}))
+    result = trainer.run(RunSpec("t", "quick", norm, 0, cfg))
+    assert result.status == "ok", result.error
+    dependence = [r["value"] for r in result.history if r["metric"] == "grad_batch_dependence"]
+    assert len(dependence) == 3
+    assert (min(dependence) > 0.01) if coupled else (max(dependence) < 1e-5)
+    critic = trainer.compiled(cfg).model.critic
+    before = [v.numpy().copy() for v in critic.non_trainable_variables]
+    trainer.compiled(cfg).diagnostics["batch_dependence"].record(20, {})
+    assert all(np.array_equal(b, v.numpy()) for b, v in zip(before, critic.non_trainable_variables, strict=True))

@@ -145,6 +145,8 @@ DIAGNOSTICS.register("theta_grads", D + "critic_probe:ThetaGrads", needs=_needs_
 DIAGNOSTICS.register("interp_grad_norms", D + "critic_probe:InterpGradNorms",
                      metrics=metrics("interp_grad_median", "interp_grad_p10", "interp_grad_p90", "interp_grad_spread"),
                      doc="the critic's gradient norm at interpolates between real and fake samples (WGAN-GP Sec. 4)")
+DIAGNOSTICS.register("batch_dependence", D + "critic_probe:BatchDependence", metrics=metrics("grad_batch_dependence"),
+                     doc="how much a sample's training-mode input gradient depends on its batch (WGAN-GP Sec. 4)")
 DIAGNOSTICS.register("critic_grid", D + "critic_probe:CriticGrid", needs=_needs_1d, artifacts=("grid",),
                      metrics=metrics("linear_r2", "slope_ratio"))
 DIAGNOSTICS.register("sample_quality", D + "sample_quality:SampleQuality", needs=_needs_2d_toy, quality=True,

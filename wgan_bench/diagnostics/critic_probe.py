@@ -12,6 +12,10 @@ All run on record steps only, on fresh samples from the diagnostics' own random 
 - interp_grad_norms: the distribution of ‖∇f‖ at `eval_samples` interpolates between real and
   fake samples (ε ~ U[0, 1] per pair, as the penalty draws them; WGAN-GP Prop. 1 and Sec. 4):
   median, 10th and 90th percentiles, and the relative spread (p90 − p10) / median.
+- batch_dependence: how much a sample's input gradient, in training mode as the penalty takes
+  it, depends on the rest of its batch (WGAN-GP Sec. 4: batch norm makes the per-sample penalty
+  invalid): 64 interpolates evaluated in two batches that differ in every other sample; the
+  median of ‖g_A − g_B‖ / ‖g_A‖ over them. The critic's batch-norm statistics are restored after.
 - critic_grid (1-D data): f and f′ on a grid; R² of a linear fit of the output on [fit_lo, fit_hi]
   and median |output′| there over max |output′| on the grid, where the output is what WGAN Fig. 2
   plots: f for a critic, D = σ(f) for a BCE discriminator (its logit is near-linear too).
@@ -167,6 +171,39 @@ class InterpGradNorms(_Compiled):
         p10, median, p90 = np.percentile(np.asarray(self.fn()["norms"], np.float64), [10, 50, 90])
         return {"interp_grad_median": median, "interp_grad_p10": p10, "interp_grad_p90": p90,
                 "interp_grad_spread": (p90 - p10) / median if median > 0 else math.inf}
+
+
+class BatchDependence(_Compiled):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        from ..methods.penalties import interpolate
+
+        n = cfg.train.batch_size
+        k = min(64, n // 2)
+        critic = model.critic
+
+        def train_mode_grads(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = critic(x, training=True)
+            return tf.reshape(tape.gradient(out, x)[:k], (k, -1))
+
+        @tf.function(autograph=False)
+        def evaluate():
+            real, fake = _probe_samples(model, 2 * n - k)
+            x = interpolate(real, fake, keras.random.uniform((2 * n - k,), seed=model.diag_seed_generator))
+            saved = [tf.identity(v) for v in critic.non_trainable_variables]  # batch norm's moving statistics
+            g_a = train_mode_grads(x[:n])
+            g_b = train_mode_grads(tf.concat([x[:k], x[n:]], axis=0))  # the same k probes, other companions
+            with tf.control_dependencies([g_a, g_b]):
+                restore = [v.assign(s) for v, s in zip(critic.non_trainable_variables, saved, strict=True)]
+            with tf.control_dependencies(restore):
+                return {"rel": tf.norm(g_a - g_b, axis=1) / (tf.norm(g_a, axis=1) + 1e-12)}
+
+        self.fn = evaluate
+
+    def record(self, step, logs):
+        return {"grad_batch_dependence": float(np.median(np.asarray(self.fn()["rel"])))}
 
 
 class CriticGrid(Diagnostic):
