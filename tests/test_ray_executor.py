@@ -76,6 +76,58 @@ def test_failed_task_is_retried_once_then_recorded(workspace, monkeypatch, capsy
     assert runs.loc["gp-s0", "error"].startswith("2 attempts; last: ray task failed")
 
 
+@pytest.mark.slow
+def test_a_retried_task_resumes_from_its_checkpoint(workspace, monkeypatch):
+    """A run that crashes after its step-40 checkpoint is retried by the driver, and the retry
+    starts from that checkpoint (a marker put into it shows in the stored history), ending with
+    the uninterrupted run's history."""
+    import pickle
+
+    from wgan_bench.runner import ray_executor
+
+    from .test_checkpoint import EXPERIMENT
+
+    (workspace / "experiments" / "resumable.yaml").write_text(EXPERIMENT)
+    monkeypatch.chdir(workspace)
+    assert main(["run", "experiments/resumable.yaml", "--results", "whole"]) == 0
+    attempts, checkpoints = workspace / "resume_attempts", workspace / "retried" / ".checkpoints"
+    attempts.mkdir()
+    real = ray_executor._attempt
+
+    def crash_once_after_step_40(spec, threads, ws, events):  # runs in a Ray worker
+        from wgan_bench.runner import train
+
+        n = len(list(attempts.iterdir()))
+        (attempts / str(n)).touch()
+        if n:  # the retry: mark the checkpoint it must start from
+            newest = sorted(checkpoints.rglob("step-*.pkl"))[-1]
+            state = pickle.loads(newest.read_bytes())
+            next(r for r in state["rows"] if r["metric"] == "w1_exact")["value"] += 1.0
+            newest.write_bytes(pickle.dumps(state))
+            return real(spec, threads, ws, events)
+        original = train.Recorder.on_epoch_end
+
+        def on_epoch_end(self, epoch, logs=None):
+            original(self, epoch, logs)
+            if self.step == 40:
+                raise RuntimeError("simulated crash after the step-40 checkpoint")
+
+        train.Recorder.on_epoch_end = on_epoch_end
+        try:
+            return real(spec, threads, ws, events)
+        finally:
+            train.Recorder.on_epoch_end = original
+
+    monkeypatch.setattr(ray_executor, "_attempt", crash_once_after_step_40)
+    assert main(["run", "experiments/resumable.yaml", "--results", "retried", "--executor", "ray"]) == 0
+    assert len(list(attempts.iterdir())) == 2
+    whole = pd.read_csv(workspace / "whole" / "resumable" / "default" / "history.csv")
+    retried = pd.read_csv(workspace / "retried" / "resumable" / "default" / "history.csv")
+    first = (whole["metric"] == "w1_exact") & (whole["step"] == 0)
+    assert (retried.loc[first, "value"] - whole.loc[first, "value"]).tolist() == [1.0]  # it resumed
+    pd.testing.assert_frame_equal(retried[~first], whole[~first], check_exact=True)
+
+
 def test_ray_flags_need_the_ray_executor(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tiny.yaml").write_text(textwrap.dedent(TINY_EXPERIMENT))

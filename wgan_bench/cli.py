@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fresh results to check (default: run each experiment's ci/quick profile into a temp folder)")
     c.add_argument("--baseline", default="results", metavar="DIR")
     c.add_argument("--experiment", action="append", dest="experiments", metavar="NAME")
+    c.add_argument("--jobs", type=int, metavar="N", help="runs at once (default: 1)")
 
     cal = sub.add_parser("calibrate", help="measure the seed-to-seed spread that sizes check's gate")
     cal.add_argument("--seeds", type=_seeds, default=[1, 2, 3, 4, 5],
@@ -199,7 +200,7 @@ def cmd_check(args, console) -> int:
     from .commands.gate import run_check
 
     return run_check(_experiment_files(args.experiments), args.baseline, args.results, console,
-                     experiments_dir=experiments_dir())
+                     experiments_dir=experiments_dir(), jobs=args.jobs)
 
 
 def cmd_sample(args, console) -> int:

@@ -22,7 +22,7 @@ from .run import RunRequest, run_experiments
 
 
 def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | None, console,
-              experiments_dir: str = "experiments") -> int:
+              experiments_dir: str = "experiments", jobs: int | None = None) -> int:
     experiments = discover(files, root=experiments_dir)
     base_root = require_results(baseline_dir)
     missing = [f"{base_root}/{e.name}/{check_profile(e)}" for e in experiments
@@ -34,7 +34,8 @@ def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | Non
         return _report(experiments, base_root, require_results(results_dir), console)
     with tempfile.TemporaryDirectory(prefix="wgan-bench-check-") as tmp:
         for exp in experiments:
-            outcome = run_experiments([exp], RunRequest(profile=check_profile(exp), results=tmp), console)[0]
+            outcome = run_experiments([exp], RunRequest(profile=check_profile(exp), results=tmp, jobs=jobs),
+                                      console)[0]
             if outcome.failed_runs:
                 for line in outcome.failed_runs:
                     console.print(f"[red]run failed[/red] {exp.name}/{line}")
