@@ -79,6 +79,15 @@ def _probe_samples(model, n):
     return real, model.generator(model.sample_z(n, gen), training=False)
 
 
+def _probe_interpolates(model, n):
+    """n points on the lines between fresh real and generated samples, ε ~ U[0, 1] per pair, as
+    the penalty draws them."""
+    from ..methods.penalties import interpolate
+
+    real, fake = _probe_samples(model, n)
+    return interpolate(real, fake, keras.random.uniform((n,), seed=model.diag_seed_generator))
+
+
 class _Compiled(Diagnostic):
     """A probe whose compiled function `fn` returns its scalar metrics."""
 
@@ -154,15 +163,11 @@ class ThetaGrads(_Compiled):
 class InterpGradNorms(_Compiled):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        from ..methods.penalties import interpolate
-
         n = cfg.record.eval_samples
 
         @tf.function(autograph=False)
         def evaluate():
-            real, fake = _probe_samples(model, n)
-            eps = keras.random.uniform((n,), seed=model.diag_seed_generator)
-            _, grads = input_grads(model.critic, interpolate(real, fake, eps))
+            _, grads = input_grads(model.critic, _probe_interpolates(model, n))
             return {"norms": tf.norm(tf.reshape(grads, (n, -1)), axis=1)}
 
         self.fn = evaluate
@@ -176,8 +181,6 @@ class InterpGradNorms(_Compiled):
 class BatchDependence(_Compiled):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        from ..methods.penalties import interpolate
-
         n = cfg.train.batch_size
         k = min(64, n // 2)
         critic = model.critic
@@ -190,8 +193,7 @@ class BatchDependence(_Compiled):
 
         @tf.function(autograph=False)
         def evaluate():
-            real, fake = _probe_samples(model, 2 * n - k)
-            x = interpolate(real, fake, keras.random.uniform((2 * n - k,), seed=model.diag_seed_generator))
+            x = _probe_interpolates(model, 2 * n - k)
             saved = [tf.identity(v) for v in critic.non_trainable_variables]  # batch norm's moving statistics
             g_a = train_mode_grads(x[:n])
             g_b = train_mode_grads(tf.concat([x[:k], x[n:]], axis=0))  # the same k probes, other companions
