@@ -137,6 +137,7 @@ def test_report_of_the_committed_results_without_tensorflow(tmp_path):
     readme = (tmp_path / "README.md").read_text()
     assert "no stored results" not in readme
     assert len(list(tmp_path.rglob("*.png"))) >= 10
+    assert "- `gp-adam-reaches-table3` (paper):" in readme  # a paper-only claim is named, not evaluated
     # Findings: every FAIL with its cause, every holds-at-init claim with its reason, before any section
     findings = readme.split("## Findings", 1)[1].split("\n## ", 1)[0]
     for claims in sorted((REPO / "results").glob("*/quick/claims.csv")):

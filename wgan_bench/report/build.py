@@ -122,6 +122,10 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
         elif o.status == "PASS" and o.holds_at_init and o.control_status == "PASS":
             findings.append(f"- ℹ️ {where}: holds at initialisation (control {fmt_number(o.control_measured)}), "
                             f"as declared. Basis: {_md_escape(c.basis)}")
+    elsewhere = [c for c in spec.claims if c.profiles and profile not in c.profiles]
+    if elsewhere:
+        lines += ["", f"Claims of other profiles, not evaluated in `{profile}`:", ""]
+        lines += [f"- `{c.id}` ({', '.join(c.profiles)}): {_md_escape(c.statement)}" for c in elsewhere]
     lines += ["", "<details><summary>Per-seed detail and threshold basis</summary>", ""]
     for o in outcomes:
         basis = by_id[o.claim_id].basis
