@@ -4,6 +4,7 @@ import gzip
 import os
 import pickle
 import struct
+import textwrap
 
 import numpy as np
 import pytest
@@ -117,6 +118,9 @@ def test_missing_dataset_is_a_clear_user_error(tmp_path, name, fetch):
     (message,) = err.value.problems
     assert str(tmp_path) in message and repr(name) in message and "never downloads" in message
     assert f"keras.datasets.{fetch}()" in message
+    with pytest.raises(UserError) as early:  # what `run` checks before training
+        image_files.locate(name, tmp_path)
+    assert early.value.problems == [message]
 
 
 def test_image_folder_crops_centre_and_resizes(tmp_path, tf_ready):
@@ -186,3 +190,30 @@ def test_synthetic_dataset_config_reads_a_fresh_set(tf_ready):
     data = load_images(DatasetConfig(name="cifar10", size=16, synthetic=120))
     assert data.x_train.shape == (100, 16, 16, 3) and data.x_test.shape == (20, 16, 16, 3)
     assert -1.0 <= data.x_train.min() < data.x_train.max() <= 1.0
+
+
+def test_run_with_missing_data_is_bad_input_before_any_training(tmp_path, capsys, monkeypatch):
+    """`run` stops with exit 2 and the missing file's message, instead of one failed run per variant."""
+    from wgan_bench.cli import main
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    exp = tmp_path / "c10.yaml"
+    exp.write_text(textwrap.dedent("""
+        name: c10
+        title: t
+        source: s
+        defaults:
+          dataset: {name: cifar10, size: 8}
+          generator: {kind: dcgan, filters: 4, kernel_size: 3, z_dim: 8}
+          critic: {kind: dcgan, filters: 4, kernel_size: 3}
+          method: {name: wgan_gp}
+          optimizer: {name: adam, learning_rate: 1.0e-3}
+          train: {steps: 2, batch_size: 8, jit_compile: false}
+          record: {every: 1}
+        variants: {a: {}, b: {}}
+        seeds: [0]
+    """))
+    assert main(["run", str(exp), "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "dataset 'cifar10' not found" in err[0] and "keras.datasets.cifar10" in err[0]
+    assert not (tmp_path / "r" / "c10").exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
+from ..data.image_files import locate
 from ..errors import UserError, problem
 from ..runner.progress import RunProgress
 from ..runner.provenance import config_hash, git_commit, manifest, manifest_device, now
@@ -79,6 +80,9 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
     resolved = [(exp, profile, exp.resolve(profile, req.seeds, req.variants, req.overrides))
                 for exp, profile in zip(experiments, profiles, strict=True)]
     writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
+    for name, root in sorted({(r.config.dataset.name, r.config.dataset.root) for *_, runs in resolved for r in runs
+                              if hasattr(r.config, "dataset") and not r.config.dataset.synthetic}, key=str):
+        locate(name, root)  # missing data is bad input, not a failure of every run
     if any("inception_scores" in r.config.diagnostics and r.config.record.inception_network == "file"
            for *_, runs in resolved for r in runs if hasattr(r.config, "diagnostics")):
         from ..metrics.inception import inception_path

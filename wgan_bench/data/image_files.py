@@ -78,7 +78,7 @@ def _cifar_batch(path: Path):
     return np.asarray(d[b"data"], np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), d[b"labels"]
 
 
-def read_cifar10(root=None):
+def _cifar_folder(root=None) -> Path:
     base = Path(root or keras_datasets_dir())
     # Keras 3 extracts into cifar-10-batches-py-target/; Keras 2 and the raw tarball do not.
     candidates = (base / "cifar-10-batches-py-target" / "cifar-10-batches-py", base / "cifar-10-batches-py")
@@ -86,9 +86,31 @@ def read_cifar10(root=None):
     if folder is None:
         raise _missing("cifar10", candidates[-1], FETCH.format("cifar10")
                        + " or untar https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz there")
+    return folder
+
+
+def read_cifar10(root=None):
+    folder = _cifar_folder(root)
     train = [_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
     return (np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train])), \
         _cifar_batch(folder / "test_batch")
+
+
+def locate(name: str, root=None) -> None:
+    """Raise the data set's missing-file error now, before any training, if its files are absent
+    (the bundled digits need none)."""
+    if name == "mnist":
+        path = Path(root or keras_datasets_dir()) / "mnist.npz"
+        if not path.is_file():
+            raise _missing("mnist", path, FETCH.format("mnist"))
+    elif name == "fashion_mnist":
+        folder = Path(root or keras_datasets_dir()) / "fashion-mnist"
+        if not (folder / "train-images-idx3-ubyte.gz").is_file():
+            raise _missing("fashion_mnist", folder / "train-images-idx3-ubyte.gz", FETCH.format("fashion_mnist"))
+    elif name == "cifar10":
+        _cifar_folder(root)
+    elif name == "image_folder":
+        list_images(root)
 
 
 def list_images(root) -> list[Path]:
