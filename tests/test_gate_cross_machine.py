@@ -55,9 +55,8 @@ def test_check_passes_with_the_instruction_set_capped(tmp_path):
     env = {**os.environ, **CAPS, "WGAN_BENCH_XLA_CACHE": "off"}  # nothing compiled without the cap
     experiments = xla_experiments()
     run = subprocess.run([sys.executable, "-m", "wgan_bench", "run", *(str(e.path) for e in experiments),
-                          "--profile", "ci", "--results", str(tmp_path), "--jobs", "2"], cwd=REPO, env=env,
-                         capture_output=True,
-                         text=True, timeout=1500, check=False)
+                          "--profile", "ci", "--results", str(tmp_path), "--jobs", "2"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=1500, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     manifest = json.loads((tmp_path / "clip_sweep" / "ci" / "manifest.json").read_text())
     assert manifest["platform"]["cpu_isa"]["caps"] == CAPS

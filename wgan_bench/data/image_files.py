@@ -30,10 +30,15 @@ def _missing(name: str, path: Path, how: str) -> UserError:
                                               f"data); get it with: {how}"))
 
 
-def read_mnist(root=None):
+def _mnist_path(root=None) -> Path:
     path = Path(root or keras_datasets_dir()) / "mnist.npz"
     if not path.is_file():
         raise _missing("mnist", path, FETCH.format("mnist"))
+    return path
+
+
+def read_mnist(root=None):
+    path = _mnist_path(root)
     with np.load(path, allow_pickle=False) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
@@ -48,14 +53,18 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * raw[3]).reshape(shape)
 
 
-def read_fashion_mnist(root=None):
+def _fashion_files(root=None) -> list[Path]:
     folder = Path(root or keras_datasets_dir()) / "fashion-mnist"
-    names = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-    for name in names:
-        if not (folder / name).is_file():
-            raise _missing("fashion_mnist", folder / name, FETCH.format("fashion_mnist"))
-    x_tr, y_tr, x_te, y_te = (read_idx(folder / name) for name in names)
+    files = [folder / name for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")]
+    for path in files:
+        if not path.is_file():
+            raise _missing("fashion_mnist", path, FETCH.format("fashion_mnist"))
+    return files
+
+
+def read_fashion_mnist(root=None):
+    x_tr, y_tr, x_te, y_te = (read_idx(path) for path in _fashion_files(root))
     return (x_tr, y_tr), (x_te, y_te)
 
 
@@ -100,13 +109,9 @@ def locate(name: str, root=None) -> None:
     """Raise the data set's missing-file error now, before any training, if its files are absent
     (the bundled digits need none)."""
     if name == "mnist":
-        path = Path(root or keras_datasets_dir()) / "mnist.npz"
-        if not path.is_file():
-            raise _missing("mnist", path, FETCH.format("mnist"))
+        _mnist_path(root)
     elif name == "fashion_mnist":
-        folder = Path(root or keras_datasets_dir()) / "fashion-mnist"
-        if not (folder / "train-images-idx3-ubyte.gz").is_file():
-            raise _missing("fashion_mnist", folder / "train-images-idx3-ubyte.gz", FETCH.format("fashion_mnist"))
+        _fashion_files(root)
     elif name == "cifar10":
         _cifar_folder(root)
     elif name == "image_folder":
