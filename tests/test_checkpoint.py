@@ -111,3 +111,9 @@ def test_fields_added_later_change_the_hash_only_when_set():
     assert config_hash({**with_defaults, "dataset": {**base["dataset"], "synthetic": 600}}) != config_hash(base)
     assert config_hash({**with_defaults, "record": {**base["record"], "inception_network": "stand_in"}}) \
         != config_hash(base)
+    nested = {**base, "record": {**base["record"], "retrain": {"steps": 1000}}}
+    assert config_hash({**nested, "record": {**nested["record"], "retrain": {"steps": 1000, "points": 20}}}) \
+        == config_hash(nested)
+    points = {**nested, "record": {**nested["record"], "retrain": {"steps": 1000, "points": 10}}}
+    assert config_hash(points) != config_hash(nested)
+    assert points["record"]["retrain"]["points"] == 10  # the caller's dict is left alone

@@ -3,8 +3,12 @@
 A different instruction set changes the last bits of every XLA-compiled training step, and
 training amplifies them as a new seed would. XLA is capped at AVX here (no FMA, no AVX2: every
 x86-64 CPU this runs on has more; capping an AVX-512 CPU at AVX2 compiles the same code,
-measured), oneDNN likewise; the ci profiles of the experiments that compile with XLA, rerun
-under the cap, must pass `check`.
+measured), oneDNN likewise; the ci profiles of three experiments that compile with XLA, rerun
+under the cap, must pass `check`: the 12-layer critics whose gradients span 20 decades
+(clip_sweep), the 1-D critics and discriminators (js_vanishing) and 2-D training scored by the
+exact W1 (penalty_premise). The other experiments' tolerances meet the same rule, checked
+without training by test_spread: at least 4√2 seed standard deviations, since another machine
+acts like another seed (DESIGN §5). Rerunning all eight took 9 minutes of CI's 30.
 """
 
 import json
@@ -49,11 +53,15 @@ def test_only_the_conv_experiments_run_without_xla():
         "cifar10_scores", "dcgan_no_bn"]
 
 
+CAPPED = ("clip_sweep", "js_vanishing", "penalty_premise")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the caps name x86-64 instruction sets")
 def test_check_passes_with_the_instruction_set_capped(tmp_path):
     env = {**os.environ, **CAPS, "WGAN_BENCH_XLA_CACHE": "off"}  # nothing compiled without the cap
-    experiments = xla_experiments()
+    experiments = [e for e in xla_experiments() if e.name in CAPPED]
+    assert len(experiments) == len(CAPPED)
     run = subprocess.run([sys.executable, "-m", "wgan_bench", "run", *(str(e.path) for e in experiments),
                           "--profile", "ci", "--results", str(tmp_path), "--jobs", "2"],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=1500, check=False)

@@ -63,7 +63,7 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check.kind", "unknown check kind 'vibes'; allowed: threshold, comparison, order, relation, any_of, all_of"),
     # The error lists the fields of the member the input's kind chose, not the union's first member.
     (lambda d: d["claims"][0].update(check={"kind": "comparison", "a": "clip", "b": "gp", "metric": "d_loss", "op": "<", "factr": 2}), "claims.0.check.factr", "unknown field; allowed: a, aggregate, b, factor, kind, layer, margin, metric, min_seeds, op, per_seed, reduce, step"),
-    (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, median_filter, metric, rho_from, rho_with, title, x"),
+    (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, median_filter, metric, rho_from, rho_with, title, variants, x"),
     (lambda d: d.update(report={"figures": [{"kind": "theta_grad_curves", "variantz": []}]}), "report.figures.0.variantz", "unknown field; allowed: caption, kind, title, variants"),
     (lambda d: d["defaults"]["train"].update(steps=25), "train.steps", "multiple of record.every"),
 ])

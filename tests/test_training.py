@@ -322,3 +322,82 @@ def test_batch_dependence_finds_batch_norm_and_leaves_its_statistics_alone(train
     before = [v.numpy().copy() for v in critic.non_trainable_variables]
     trainer.compiled(cfg).diagnostics["batch_dependence"].record(20, {})
     assert all(np.array_equal(b, v.numpy()) for b, v in zip(before, critic.non_trainable_variables, strict=True))
+
+
+def _gp_cfg(optimizer, **over):
+    return RunConfig.model_validate(dict(
+        dataset={"name": "8gaussians"}, generator={"kind": "mlp", "depth": 2, "width": 16},
+        critic={"depth": 2, "width": 16}, method={"name": "wgan_gp", "gp_weight": 10, "n_critic": 1},
+        optimizer=optimizer, train={"steps": 20, "batch_size": 64},
+        record={"every": 10, "diagnostics": ["optimizer_step"]}, **over))
+
+
+@pytest.mark.parametrize("optimizer", [{"name": "sgd", "learning_rate": 1e-2},
+                                       {"name": "rmsprop", "learning_rate": 1e-3},
+                                       {"name": "adam", "learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999}])
+def test_optimizer_step_cosine_in_closed_form(trainer, tf_ready, optimizer):
+    """SGD steps along −g (cosine 1). Adam and RMSProp from zero state step along −sign(g), whose
+    cosine with −g is ‖g‖₁ / (√N ‖g‖₂). After Adam (β1 = 0.9) has followed −g for 200 updates its
+    momentum outweighs a new g nine to one: the step climbs, cosine −‖g‖₁ / (√N ‖g‖₂)."""
+    from wgan_bench.methods.optimizers import reset_optimizer
+
+    compiled = trainer.compiled(_gp_cfg(optimizer))
+    model, diag = compiled.model, compiled.diagnostics["optimizer_step"]
+    reset_optimizer(model.d_optimizer)
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=v.shape).astype(np.float32) for v in model.critic.trainable_variables]
+    flat = np.concatenate([g.ravel() for g in grads])
+    sign_cos = np.abs(flat).sum() / (np.sqrt(flat.size) * np.linalg.norm(flat))
+    expected = 1.0 if optimizer["name"] == "sgd" else sign_cos
+    assert float(diag.cosine(grads)) == pytest.approx(expected, abs=2e-3)
+    if optimizer["name"] != "adam":
+        return
+    for _ in range(200):
+        model.d_optimizer.apply([-g for g in grads], model.critic.trainable_variables)
+    weights = [v.numpy().copy() for v in model.critic.trainable_variables]
+    state = [v.numpy().copy() for v in model.d_optimizer.variables]
+    assert float(diag.cosine(grads)) == pytest.approx(-sign_cos, abs=2e-3)
+    # the probe moved shadow copies only
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(weights, model.critic.trainable_variables, strict=True))
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(state, model.d_optimizer.variables, strict=True))
+
+
+def test_optimizer_step_never_changes_the_training_path(trainer):
+    plain = trainer.run(RunSpec("t", "quick", "a", 0, _cfg(record={"diagnostics": []})))
+    probed = trainer.run(RunSpec("t", "quick", "b", 0, _cfg(record={"diagnostics": ["optimizer_step"]})))
+    losses = [[(r["step"], r["metric"], r["value"]) for r in res.history if r["metric"] in ("d_loss", "g_loss")]
+              for res in (plain, probed)]
+    assert losses[0] == losses[1] and len(losses[0]) == 4
+    cosines = [r["value"] for r in probed.history if r["metric"] == "step_grad_cosine"]
+    assert len(cosines) == 3 and all(0 < c <= 1 for c in cosines)  # RMSProp: a positive diagonal scaling of g
+
+
+def test_steps_to_fraction_reads_the_last_crossing():
+    from wgan_bench.diagnostics.retrained_critic import reading_steps, steps_to_fraction
+
+    assert reading_steps(2048, 12).tolist() == [2 ** k for k in range(12)]
+    assert reading_steps(10, 20).tolist() == list(range(1, 11))  # no repeats
+
+    steps = np.arange(1, 9) * 10
+    assert steps_to_fraction(steps, np.array([0.1, 0.5, 0.95, 0.8, 0.95, 1.0, 1.0, 1.0])) == (50.0, 1.0)
+    assert steps_to_fraction(steps, np.full(8, 2.0)) == (10.0, 2.0)
+    to_90, final = steps_to_fraction(steps, -np.ones(8))
+    assert np.isnan(to_90) and final == -1.0
+
+
+def test_dual_convergence_takes_longer_with_a_larger_clip(trainer):
+    """WGAN Sec. 3: RMSProp moves each weight by about its learning rate per update, so a clipped
+    critic needs more updates to reach its optimum the larger c is (about c / lr once c is well
+    above the first steps' size)."""
+    def steps(clip):
+        cfg = _shift_cfg(method={"name": "wgan", "clip": clip}, optimizer={"name": "rmsprop", "learning_rate": 1e-3},
+                         train={"steps": 10}, record={"every": 10, "diagnostics": ["dual_convergence"],
+                                                      "quality_at": [0], "retrain": {"steps": 2000, "points": 40}})
+        result = trainer.run(RunSpec("t", "quick", f"c{clip}", 0, cfg))
+        assert result.status == "ok", result.error
+        return {r["metric"]: r["value"] for r in result.history if r["metric"].startswith("dual_")}
+
+    runs = [steps(c) for c in (0.01, 0.1, 1.0)]
+    assert all(r["dual_w_final"] > 0 for r in runs)
+    counts = [r["dual_steps_to_90"] for r in runs]
+    assert counts[0] < counts[1] < counts[2] and counts[2] >= 5 * counts[0], counts

@@ -145,6 +145,8 @@ DIAGNOSTICS.register("theta_grads", D + "critic_probe:ThetaGrads", needs=_needs_
 DIAGNOSTICS.register("interp_grad_norms", D + "critic_probe:InterpGradNorms",
                      metrics=metrics("interp_grad_median", "interp_grad_p10", "interp_grad_p90", "interp_grad_spread"),
                      doc="the critic's gradient norm at interpolates between real and fake samples (WGAN-GP Sec. 4)")
+DIAGNOSTICS.register("optimizer_step", D + "optimizer_step:OptimizerStep", metrics=metrics("step_grad_cosine"),
+                     doc="the cosine between the critic optimizer's next step and the gradient (WGAN Sec. 3)")
 DIAGNOSTICS.register("batch_dependence", D + "critic_probe:BatchDependence", metrics=metrics("grad_batch_dependence"),
                      doc="how much a sample's training-mode input gradient depends on its batch (WGAN-GP Sec. 4)")
 DIAGNOSTICS.register("critic_grid", D + "critic_probe:CriticGrid", needs=_needs_1d, artifacts=("grid",),
@@ -169,6 +171,9 @@ DIAGNOSTICS.register("image_samples", D + "digit_scores:ImageSamples", needs=_on
                      doc="64 generated images for the report's grids (added to every image run)")
 DIAGNOSTICS.register("retrained_critic", D + "retrained_critic:RetrainedCritic", quality=True,
                      metrics=metrics("w_retrained", "w_retrained_normalized", "js_retrained"))
+DIAGNOSTICS.register("dual_convergence", D + "retrained_critic:DualConvergence", quality=True,
+                     metrics=metrics("dual_steps_to_90", "dual_w_final"),
+                     doc="critic updates a fresh critic needs to reach 90 % of its final estimate (WGAN Sec. 3)")
 DIAGNOSTICS.register("weight_stats", D + "weights:WeightStats",
                      metrics=metrics("edge_fraction", "edge_fraction_layers", "weight_abs_max", "clip_fraction"))
 DIAGNOSTICS.register("weight_hist", D + "weights:WeightHist", artifacts=("weights",), metrics={})
@@ -207,6 +212,6 @@ CHECKS.register("all_of", E + "all_of", s.AllOfCheck)
 F = "wgan_bench.report.figures:"
 for model in (s.SampleGridFigure, s.ImageGridFigure, s.ImageStepsFigure, s.ValueSurfaceFigure, s.LayerProfileFigure,
               s.WeightHistFigure, s.MetricCurveFigure, s.CriticCurveFigure, s.ThetaGradFigure, s.DivergenceFigure,
-              s.TransportPlanFigure, s.LineCurvesFigure):
+              s.TransportPlanFigure, s.LineCurvesFigure, s.SweepFigure):
     kind = model.model_fields["kind"].annotation.__args__[0]
     FIGURES.register(kind, F + kind, model, per_layer_metric=kind == "layer_profile")

@@ -193,6 +193,7 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
                 out.append(problem(file, f"claims.{i}.profiles.{j}",
                                    f"unknown profile {p!r}; allowed: {', '.join(spec.profiles) or '(none declared)'}"))
     out += _check_metrics(exp)
+    out += _check_sweep_params(exp)
     ids = [c.id for c in spec.claims]
     for i, cid in enumerate(ids):
         if ids.index(cid) != i:
@@ -221,6 +222,27 @@ def _variant_metrics(exp: LoadedExperiment) -> dict[str, set[str]]:
         else:
             names, registry = cfg.diagnostics, DIAGNOSTICS
         out[variant] = {m for n in names for m in registry.meta(n, "metrics", {})}
+    return out
+
+
+def _check_sweep_params(exp: LoadedExperiment) -> list[str]:
+    """A figure's `param` names a configuration value: a dotted path to a field, not a section."""
+    out = []
+    for i, fig in enumerate(exp.spec.report.figures):
+        if getattr(fig, "param", None) is None:
+            continue
+        for variant in exp.spec.variants:
+            try:
+                value = validate_run_config(_merged(exp, variant, None, [])).model_dump()
+            except ValidationError:
+                continue  # reported elsewhere
+            for key in fig.param.split("."):
+                value = value.get(key, KeyError) if isinstance(value, dict) else KeyError
+            if value is not KeyError and not isinstance(value, dict):
+                break
+        else:
+            out.append(problem(str(exp.path), f"report.figures.{i}.param",
+                               f"{fig.param!r} is not a configuration value of any variant (e.g. method.clip)"))
     return out
 
 
@@ -262,6 +284,8 @@ def _check_metrics(exp: LoadedExperiment) -> list[str]:
              layer_field=not FIGURES.meta(fig.kind, "per_layer_metric"))
         need(getattr(fig, "rho_with", None), None, f"report.figures.{i}.rho_with")
         need(getattr(fig, "x", None), None, f"report.figures.{i}.x")
+        for j, metric in enumerate(getattr(fig, "metrics", []) or []):
+            need(metric, None, f"report.figures.{i}.metrics.{j}")
         for j, line in enumerate(getattr(fig, "lines", []) or []):
             need(line.metric, None, f"report.figures.{i}.lines.{j}.metric")
     for i, table in enumerate(spec.report.tables):

@@ -197,6 +197,8 @@ class RetrainConfig(Strict):
 
     steps: int = Field(1000, ge=1, description="critic updates per checkpoint")
     optimizer: OptimizerConfig | None = Field(None, description="default: the run's optimizer")
+    points: int = Field(20, ge=4, description="dual_convergence: readings of the estimate, at geometrically "
+                                              "spaced update counts from 1 to steps")
 
 
 class RecordConfig(Strict):
@@ -533,6 +535,21 @@ class MetricCurveFigure(FigureSpec):
                                       "median over this many records, as a claim's relation of the same name")
     x: str | None = Field(None, description="plot against this recorded metric (median over seeds at each "
                                             "step, e.g. train_seconds) instead of the generator iteration")
+    variants: list[str] = Field([], description="only these variants (default: all)")
+
+
+class SweepFigure(FigureSpec):
+    """Metrics against a configuration value that the variants sweep (e.g. method.clip), a panel
+    per metric: each run's `reduce`d value, median over seeds, band min-max; variants without the
+    value are left out."""
+
+    kind: Literal["sweep"]
+    param: str = Field(description="a dotted configuration path, e.g. method.clip")
+    metrics: list[str] = Field(min_length=1)
+    reduce: Reducer = "final"
+    log_x: bool = True
+    log_y: list[str] = Field([], description="metrics drawn on a log axis")
+    variants: list[str] = []
 
 
 class CriticCurveFigure(FigureSpec):

@@ -8,10 +8,18 @@ W at a near-optimal critic). Sampling uses the diagnostics' stream, so training 
 
 Metrics: w_retrained = E f(real) − E f(fake) on `eval_samples` per side; w_retrained_normalized
 = that over max ‖∇f‖ on those samples; for a GAN also js_retrained = ½·L(D) + log 2.
+
+dual_convergence: how long the same retraining takes (WGAN Sec. 3: with a large clip the critic
+takes long to reach its optimum). The estimate on one fixed evaluation sample is read after
+1, ..., `steps` updates at `record.retrain.points` geometrically spaced counts (convergence
+times span decades); dual_steps_to_90 is the first count from which it stays at or above 90 %
+of its final value (the median of the last quarter of the readings), dual_w_final that value
+(NaN steps when it is not positive).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from ..methods.optimizers import build_optimizer, reset_optimizer
@@ -68,3 +76,69 @@ class RetrainedCritic(Diagnostic):
     def record(self, step, logs):
         rate = (self.cfg.record.retrain.optimizer or self.cfg.optimizer).learning_rate
         return self.retrain(self.critic_start, rate)
+
+
+def steps_to_fraction(steps: np.ndarray, values: np.ndarray, fraction: float = 0.9) -> tuple[float, float]:
+    """(first step from which `values` stays ≥ fraction × final, final) with final the median of
+    the last quarter of the readings; NaN steps when final is not positive."""
+    final = float(np.median(values[-max(1, len(values) // 4):]))
+    if not final > 0:
+        return float("nan"), final
+    below = np.flatnonzero(values < fraction * final)
+    return float(steps[below[-1] + 1] if below.size else steps[0]), final
+
+
+def reading_steps(steps: int, points: int) -> np.ndarray:
+    """`points` update counts from 1 to `steps`, geometrically spaced, without repeats."""
+    return np.unique(np.round(np.geomspace(1, steps, points)).astype(int))
+
+
+class DualConvergence(Diagnostic):
+    persist = ("critic_start",)
+
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        critic = context.build_critic()
+        opt_cfg = cfg.record.retrain.optimizer or cfg.optimizer
+        optimizer = build_optimizer(opt_cfg, opt_cfg.learning_rate)
+        optimizer.build(critic.trainable_variables)
+        self.critic, self.optimizer = critic, optimizer
+        gen, batch, n = model.diag_seed_generator, model.batch_size, cfg.record.eval_samples
+
+        def update(i):
+            fake = model.generator(model.sample_z(batch, gen), training=False)
+            model.update_critic(critic, optimizer, model.sample_real(batch, gen), fake, gen)
+            return (i + 1,)
+
+        @tf.function(jit_compile=cfg.train.jit_compile, autograph=False)
+        def train(updates):
+            tf.while_loop(lambda i: i < updates, update, (tf.constant(0),))
+
+        @tf.function(autograph=False)
+        def evaluation_sample():
+            return model.sample_real(n, gen), model.generator(model.sample_z(n, gen), training=False)
+
+        @tf.function(autograph=False)
+        def estimate(real, fake):
+            return wasserstein_gap(critic(real, training=False), critic(fake, training=False))
+
+        self.train, self.evaluation_sample, self.estimate = train, evaluation_sample, estimate
+
+    def start(self, cfg):
+        self.critic_start = self.model.critic.get_weights()
+        return super().start(cfg)
+
+    def record(self, step, logs):
+        retrain = self.cfg.record.retrain
+        self.critic.set_weights(self.critic_start)
+        reset_optimizer(self.optimizer)
+        self.optimizer.learning_rate = (retrain.optimizer or self.cfg.optimizer).learning_rate
+        real, fake = self.evaluation_sample()
+        counts = reading_steps(retrain.steps, retrain.points)
+        readings, done = [], 0
+        for count in counts:
+            self.train(tf.constant(int(count - done)))
+            done = count
+            readings.append(float(self.estimate(real, fake)))
+        to_90, final = steps_to_fraction(counts, np.asarray(readings))
+        return {"dual_steps_to_90": to_90, "dual_w_final": final}

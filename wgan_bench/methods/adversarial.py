@@ -86,18 +86,23 @@ class AdversarialModel(keras.Model):
         fake = self.generator(self.sample_z(self.batch_size), training=True)
         return self.update_critic(self.critic, self.d_optimizer, real, fake, self.seed_generator)
 
-    def update_critic(self, critic, optimizer, real, fake, seed_generator):
-        """One update of `critic` with this method's loss and penalty; returns (loss, penalty).
-        Also trains the second critic of `retrained_critic`."""
+    def critic_gradients(self, critic, real, fake, seed_generator):
+        """This method's critic loss and penalty on a batch, and the gradients of their weighted
+        sum with respect to `critic`'s trainable variables: (loss, penalty, gradients)."""
         seen_real, seen_fake = self.method.perturb(real, seed_generator), self.method.perturb(fake, seed_generator)
         with tf.GradientTape() as tape:
             d_loss = self.adv_loss.critic(critic(seen_real, training=True), critic(seen_fake, training=True))
             weight = self.method.penalty_weight
             penalty = self.method.penalty(critic, real, fake, seed_generator) if weight else tf.zeros(())
             total = d_loss + weight * penalty
-        variables = critic.trainable_variables
+        return d_loss, penalty, tape.gradient(total, critic.trainable_variables)
+
+    def update_critic(self, critic, optimizer, real, fake, seed_generator):
+        """One update of `critic` with this method's loss and penalty; returns (loss, penalty).
+        Also trains the second critic of `retrained_critic`."""
+        d_loss, penalty, grads = self.critic_gradients(critic, real, fake, seed_generator)
         # The optimizer applies the clipping constraint right after the update (Keras semantics).
-        optimizer.apply(tape.gradient(total, variables), variables)
+        optimizer.apply(grads, critic.trainable_variables)
         return d_loss, penalty
 
     def generator_step(self):

@@ -116,6 +116,8 @@ def metric_curve(spec, store):
     h = hist[hist["metric"] == spec.metric]
     if spec.layer is not None:
         h = h[h["layer"] == spec.layer]
+    if spec.variants:
+        h = h[h["variant"].isin(spec.variants)]
     if not len(h):
         return None
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -143,6 +145,36 @@ def metric_curve(spec, store):
     ax.set_ylabel(spec.metric)
     _title(ax, spec.title or spec.metric)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves, not over them
+    fig.tight_layout()
+    return fig
+
+
+def sweep(spec, store):
+    runs, hist = store.runs(), finished_history(store.runs(), store.history())
+    column = f"config.{spec.param}"
+    if column not in runs or not len(hist):
+        return None
+    chosen = runs[runs[column].notna() & (runs["variant"].isin(spec.variants) if spec.variants else True)]
+    at = chosen.set_index("run_id")[column].astype(float)
+    fig, axes = plt.subplots(1, len(spec.metrics), figsize=(4.5 * len(spec.metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], spec.metrics, strict=True):
+        h = hist[(hist["metric"] == metric) & hist["run_id"].isin(at.index)]
+        per_run = pd.DataFrame([{"x": at[run_id], "value": reduce_one(g["step"].to_numpy(), g["value"].to_numpy(float),
+                                                                     spec.reduce)}
+                                for run_id, g in h.groupby("run_id")])
+        if not len(per_run):
+            ax.set_visible(False)
+            continue
+        by_x = per_run.groupby("x")["value"]
+        ax.plot(by_x.median().index, by_x.median().values, marker="o", color="C0")
+        ax.fill_between(by_x.min().index, by_x.min().values, by_x.max().values, color="C0", alpha=0.2)
+        if spec.log_x:
+            ax.set_xscale("log")
+        if metric in spec.log_y:
+            _log_axis(ax, per_run["value"].to_numpy(float))
+        ax.set_xlabel(spec.param)
+        ax.set_ylabel(f"{metric} ({spec.reduce})")
+    _title(fig, spec.title or f"against {spec.param}")
     fig.tight_layout()
     return fig
 

@@ -104,16 +104,27 @@ NOT_HASHED = (("record", "checkpoint_every"),)
 # Fields added after baselines were stored count only when set away from their default, so the
 # stored runs of configurations that do not use them keep their hash (and are not rerun).
 HASHED_WHEN_SET = {("dataset", "synthetic"): None, ("record", "inception_network"): "file",
-                   ("method", "instance_noise"): 0.0}
+                   ("method", "instance_noise"): 0.0, ("record", "retrain", "points"): 20}
+
+
+def _copied(config: dict) -> dict:
+    return {k: _copied(v) if isinstance(v, dict) else v for k, v in config.items()}
+
+
+def _parent(config: dict, path: tuple) -> dict:
+    for block in path[:-1]:
+        config = config.get(block) or {}
+    return config
 
 
 def config_hash(config: dict) -> str:
-    config = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
-    for block, key in NOT_HASHED:
-        config.get(block, {}).pop(key, None)
-    for (block, key), default in HASHED_WHEN_SET.items():
-        if config.get(block, {}).get(key, default) == default:
-            config.get(block, {}).pop(key, None)
+    config = _copied(config)
+    for path in NOT_HASHED:
+        _parent(config, path).pop(path[-1], None)
+    for path, default in HASHED_WHEN_SET.items():
+        parent = _parent(config, path)
+        if parent.get(path[-1], default) == default:
+            parent.pop(path[-1], None)
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
 
