@@ -45,6 +45,18 @@ def test_threshold_reducers_and_aggregates():
     assert _status(spec, runs, hist) == [("PASS", -10.0), ("FAIL", -3.0), ("PASS", 0.0), ("PASS", -10.0), ("PASS", -20.0)]
 
 
+def test_undefined_readings_are_skipped_not_propagated():
+    """A NaN record (a cosine without a gradient) is no reading: min over the rest; a seed with
+    none left is absent, and the claim on it INCONCLUSIVE."""
+    nan = float("nan")
+    runs, hist = _tables({("a", 0): [0.3, -0.2, nan], ("a", 1): [0.3, 0.1, nan], ("b", 0): [nan, nan]})
+    spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "reduce": "min", "aggregate": "max", "op": "<", "value": 0},
+                 {"kind": "threshold", "variant": "a", "metric": "r", "reduce": "min", "aggregate": "min", "op": "<", "value": 0},
+                 {"kind": "threshold", "variant": "b", "metric": "r", "op": ">", "value": 0})
+    assert _status(spec, runs, hist)[:2] == [("FAIL", 0.1), ("PASS", -0.2)]
+    assert _status(spec, runs, hist)[2][0] == "INCONCLUSIVE"
+
+
 def test_inconclusive_when_every_seed_diverged_or_missing():
     runs, hist = _tables({("a", 0): [1, float("nan")], ("b", 0): [1, 2]}, status={"a-s0": "diverged"})
     spec = _spec({"kind": "threshold", "variant": "a", "metric": "r", "op": ">", "value": 0},

@@ -135,6 +135,9 @@ def test_worker_batches_keep_runs_of_one_compiled_graph_together():
     assert all(len({s.variant for s in b}) == 1 for b in batches)
     one_graph = [s for s in runs if s.variant == "gp"]
     assert sorted(len(b) for b in batches_for_workers(one_graph, 2)) == [1, 2]
+    # A sweep whose arms share one graph is split to each worker's share, not left to one worker.
+    sweep = load_experiment(REPO / "experiments" / "clip_sensitivity.yaml").resolve("quick")
+    assert sorted(len(b) for b in batches_for_workers(sweep, 2)) == [3, 3, 3, 7, 8]
 
 
 @pytest.mark.slow

@@ -372,14 +372,14 @@ def test_optimizer_step_never_changes_the_training_path(trainer):
     assert len(cosines) == 3 and all(0 < c <= 1 for c in cosines)  # RMSProp: a positive diagonal scaling of g
 
 
-def test_steps_to_fraction_reads_the_last_crossing():
+def test_steps_to_fraction_reads_the_first_crossing():
     from wgan_bench.diagnostics.retrained_critic import reading_steps, steps_to_fraction
 
     assert reading_steps(2048, 12).tolist() == [2 ** k for k in range(12)]
     assert reading_steps(10, 20).tolist() == list(range(1, 11))  # no repeats
 
     steps = np.arange(1, 9) * 10
-    assert steps_to_fraction(steps, np.array([0.1, 0.5, 0.95, 0.8, 0.95, 1.0, 1.0, 1.0])) == (50.0, 1.0)
+    assert steps_to_fraction(steps, np.array([0.1, 0.5, 0.95, 0.8, 0.95, 1.0, 1.0, 1.0])) == (30.0, 1.0)
     assert steps_to_fraction(steps, np.full(8, 2.0)) == (10.0, 2.0)
     to_90, final = steps_to_fraction(steps, -np.ones(8))
     assert np.isnan(to_90) and final == -1.0

@@ -22,7 +22,7 @@ def metric_series(history: pd.DataFrame, variant: str, metric: str, layer: int |
         h = h[h["layer"] == layer]
     elif "layer" in h and h["layer"].notna().any():
         raise ValueError(f"metric {metric!r} is recorded per layer: give `layer`")
-    return h[["seed", "step", "value"]]
+    return h.loc[h["value"].notna(), ["seed", "step", "value"]]  # NaN: undefined at that record
 
 
 def running_median(values: pd.Series, n: int | None) -> pd.Series:

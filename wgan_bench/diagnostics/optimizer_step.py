@@ -9,7 +9,7 @@ moves shadow weights without the clip: the step the optimizer would take, while 
 left untouched (batch-norm statistics are restored).
 
 Metric: step_grad_cosine = cos(−step, gradient) over all critic weights; 1 for plain gradient
-descent, below 0 when the step climbs the critic's loss.
+descent, below 0 when the step climbs the critic's loss, NaN when the gradient is zero.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ class OptimizerStep(Diagnostic):
             shadow_opt.apply(grads, shadow)
             step = _flat([s - w for s, w in zip(shadow, weights, strict=True)])
             g = _flat(grads)
-            return -tf.reduce_sum(step * g) / (tf.norm(step) * tf.norm(g) + 1e-30)
+            norms = tf.norm(step) * tf.norm(g)
+            # Undefined (NaN) without a gradient, e.g. once every ReLU of the critic is dead.
+            return tf.where(norms > 0, -tf.reduce_sum(step * g) / norms, float("nan"))
 
         @tf.function(autograph=False)
         def gradients():

@@ -12,9 +12,10 @@ Metrics: w_retrained = E f(real) − E f(fake) on `eval_samples` per side; w_ret
 dual_convergence: how long the same retraining takes (WGAN Sec. 3: with a large clip the critic
 takes long to reach its optimum). The estimate on one fixed evaluation sample is read after
 1, ..., `steps` updates at `record.retrain.points` geometrically spaced counts (convergence
-times span decades); dual_steps_to_90 is the first count from which it stays at or above 90 %
-of its final value (the median of the last quarter of the readings), dual_w_final that value
-(NaN steps when it is not positive).
+times span decades); dual_steps_to_90 is the first count at which it reaches 90 % of its final
+value (the median of the last quarter of the readings), dual_w_final that value (NaN steps when
+it is not positive). The first reaching, not staying: a critic whose updates are larger than c
+keeps flipping its weights between ±c, and its estimate jitters about the optimum for good.
 """
 
 from __future__ import annotations
@@ -79,13 +80,12 @@ class RetrainedCritic(Diagnostic):
 
 
 def steps_to_fraction(steps: np.ndarray, values: np.ndarray, fraction: float = 0.9) -> tuple[float, float]:
-    """(first step from which `values` stays ≥ fraction × final, final) with final the median of
-    the last quarter of the readings; NaN steps when final is not positive."""
+    """(first step at which `values` reaches fraction × final, final) with final the median of the
+    last quarter of the readings; NaN steps when final is not positive."""
     final = float(np.median(values[-max(1, len(values) // 4):]))
     if not final > 0:
         return float("nan"), final
-    below = np.flatnonzero(values < fraction * final)
-    return float(steps[below[-1] + 1] if below.size else steps[0]), final
+    return float(steps[np.flatnonzero(values >= fraction * final)[0]]), final
 
 
 def reading_steps(steps: int, points: int) -> np.ndarray:

@@ -29,13 +29,15 @@ def graph_key(cfg: RunConfig) -> str:
 
 def batches_for_workers(todo: list[RunSpec], jobs: int) -> list[list[RunSpec]]:
     """Runs grouped by compiled graph, so each group compiles once in one worker; the largest
-    group is halved until there is at least one batch per worker."""
+    group is halved until there is at least one batch per worker and none holds more than a
+    worker's share of the runs (a c sweep is one graph: unsplit, one worker would train it all)."""
     groups: dict[str, list[RunSpec]] = {}
     for spec in todo:
         key = graph_key(spec.config) if spec.config.task != "analysis" else f"analysis:{spec.run_id}"
         groups.setdefault(key, []).append(spec)
     batches = list(groups.values())
-    while len(batches) < jobs and max(map(len, batches)) > 1:
+    share = -(-len(todo) // jobs)
+    while (len(batches) < jobs or max(map(len, batches)) > share) and max(map(len, batches)) > 1:
         big = max(batches, key=len)
         batches.remove(big)
         batches += [big[: len(big) // 2], big[len(big) // 2:]]
