@@ -108,9 +108,10 @@ def _run_cfg(**over):
                 optimizer={"name": "rmsprop", "learning_rate": 1e-3},
                 train={"steps": 4, "batch_size": 16},
                 record={"every": 2, "quality_samples": 64, "w1_samples": 32, "eval_samples": 64,
-                        "retrain": {"steps": 2},
+                        "retrain": {"steps": 8, "points": 4},
                         "diagnostics": ["layer_grad_norms", "dual_estimate", "disc_stats", "sample_quality",
-                                        "value_surface", "retrained_critic", "weight_stats", "weight_hist"]})
+                                        "value_surface", "retrained_critic", "weight_stats", "weight_hist",
+                                        "optimizer_step", "dual_convergence", "interp_grad_norms"]})
     base.update(over)
     return RunConfig.model_validate(base)
 
