@@ -173,8 +173,8 @@ def sweep(spec, store):
         if metric in spec.log_y:
             _log_axis(ax, per_run["value"].to_numpy(float))
         ax.set_xlabel(spec.param)
-        ax.set_ylabel(f"{metric} ({spec.reduce})")
-    _title(fig, spec.title or f"against {spec.param}")
+        ax.set_ylabel(metric)
+    _title(fig, spec.title or f"{', '.join(spec.metrics)} ({spec.reduce} of each run) against {spec.param}")
     fig.tight_layout()
     return fig
 
