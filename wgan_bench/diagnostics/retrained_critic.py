@@ -28,55 +28,59 @@ from .base import Diagnostic
 from .critic_probe import input_grads, js_lower_bound, wasserstein_gap
 
 
-def make_retrain_fn(model, critic, record):
-    """`critic`: a second critic of the run's architecture (sharing its clip variable)."""
-    cfg = model.cfg
-    opt_cfg = record.retrain.optimizer or cfg.optimizer
-    optimizer = build_optimizer(opt_cfg, opt_cfg.learning_rate)
-    optimizer.build(critic.trainable_variables)
-    gen, batch, n = model.diag_seed_generator, model.batch_size, record.eval_samples
-    steps = record.retrain.steps
+class _SecondCritic(Diagnostic):
+    """A second critic of the run's architecture (sharing its clip variable) with its own
+    optimizer, restarted from the run's initial critic weights at each record step."""
 
-    def batch_pair(size):
-        return model.sample_real(size, gen), model.generator(model.sample_z(size, gen), training=False)
-
-    def update():
-        model.update_critic(critic, optimizer, *batch_pair(batch), gen)
-
-    @tf.function(jit_compile=cfg.train.jit_compile, autograph=False)
-    def train_and_measure():
-        tf.while_loop(lambda i: i < steps, lambda i: (update() or i + 1,), (tf.constant(0),))
-        f, grads = input_grads(critic, tf.concat(batch_pair(n), axis=0))
-        slope = tf.reduce_max(tf.norm(grads, axis=1))
-        w = wasserstein_gap(f[:n], f[n:])
-        out = {"w_retrained": w, "w_retrained_normalized": w / slope}
-        if not model.method.wasserstein:
-            out["js_retrained"] = js_lower_bound(f[:n], f[n:])
-        return out
-
-    def retrain(start_weights, learning_rate: float) -> dict[str, float]:
-        critic.set_weights(start_weights)
-        reset_optimizer(optimizer)
-        optimizer.learning_rate = learning_rate  # cached models serve runs with other rates
-        return {k: float(v) for k, v in train_and_measure().items()}
-
-    return retrain
-
-
-class RetrainedCritic(Diagnostic):
     persist = ("critic_start",)
 
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        self.retrain = make_retrain_fn(model, context.build_critic(), cfg.record)
+        self.critic = context.build_critic()
+        opt_cfg = cfg.record.retrain.optimizer or cfg.optimizer
+        self.optimizer = build_optimizer(opt_cfg, opt_cfg.learning_rate)
+        self.optimizer.build(self.critic.trainable_variables)
 
     def start(self, cfg):
         self.critic_start = self.model.critic.get_weights()
         return super().start(cfg)
 
+    def restart(self) -> None:
+        self.critic.set_weights(self.critic_start)
+        reset_optimizer(self.optimizer)
+        # cached models serve runs with other rates
+        self.optimizer.learning_rate = (self.cfg.record.retrain.optimizer or self.cfg.optimizer).learning_rate
+
+
+class RetrainedCritic(_SecondCritic):
+    def __init__(self, model, cfg, context):
+        super().__init__(model, cfg, context)
+        critic, optimizer = self.critic, self.optimizer
+        gen, batch, n = model.diag_seed_generator, model.batch_size, cfg.record.eval_samples
+        steps = cfg.record.retrain.steps
+
+        def batch_pair(size):
+            return model.sample_real(size, gen), model.generator(model.sample_z(size, gen), training=False)
+
+        def update():
+            model.update_critic(critic, optimizer, *batch_pair(batch), gen)
+
+        @tf.function(jit_compile=cfg.train.jit_compile, autograph=False)
+        def train_and_measure():
+            tf.while_loop(lambda i: i < steps, lambda i: (update() or i + 1,), (tf.constant(0),))
+            f, grads = input_grads(critic, tf.concat(batch_pair(n), axis=0))
+            slope = tf.reduce_max(tf.norm(grads, axis=1))
+            w = wasserstein_gap(f[:n], f[n:])
+            out = {"w_retrained": w, "w_retrained_normalized": w / slope}
+            if not model.method.wasserstein:
+                out["js_retrained"] = js_lower_bound(f[:n], f[n:])
+            return out
+
+        self.train_and_measure = train_and_measure
+
     def record(self, step, logs):
-        rate = (self.cfg.record.retrain.optimizer or self.cfg.optimizer).learning_rate
-        return self.retrain(self.critic_start, rate)
+        self.restart()
+        return {k: float(v) for k, v in self.train_and_measure().items()}
 
 
 def steps_to_fraction(steps: np.ndarray, values: np.ndarray, fraction: float = 0.9) -> tuple[float, float]:
@@ -93,16 +97,10 @@ def reading_steps(steps: int, points: int) -> np.ndarray:
     return np.unique(np.round(np.geomspace(1, steps, points)).astype(int))
 
 
-class DualConvergence(Diagnostic):
-    persist = ("critic_start",)
-
+class DualConvergence(_SecondCritic):
     def __init__(self, model, cfg, context):
         super().__init__(model, cfg, context)
-        critic = context.build_critic()
-        opt_cfg = cfg.record.retrain.optimizer or cfg.optimizer
-        optimizer = build_optimizer(opt_cfg, opt_cfg.learning_rate)
-        optimizer.build(critic.trainable_variables)
-        self.critic, self.optimizer = critic, optimizer
+        critic, optimizer = self.critic, self.optimizer
         gen, batch, n = model.diag_seed_generator, model.batch_size, cfg.record.eval_samples
 
         def update(i):
@@ -124,16 +122,10 @@ class DualConvergence(Diagnostic):
 
         self.train, self.evaluation_sample, self.estimate = train, evaluation_sample, estimate
 
-    def start(self, cfg):
-        self.critic_start = self.model.critic.get_weights()
-        return super().start(cfg)
-
     def record(self, step, logs):
-        retrain = self.cfg.record.retrain
-        self.critic.set_weights(self.critic_start)
-        reset_optimizer(self.optimizer)
-        self.optimizer.learning_rate = (retrain.optimizer or self.cfg.optimizer).learning_rate
+        self.restart()
         real, fake = self.evaluation_sample()
+        retrain = self.cfg.record.retrain
         counts = reading_steps(retrain.steps, retrain.points)
         readings, done = [], 0
         for count in counts:
