@@ -11,7 +11,7 @@ from .conftest import REPO
 def test_bundled_experiments_are_the_repository_ones():
     assert sorted(p.name for p in BUNDLED_EXPERIMENTS.glob("*.yaml")) == sorted(
         p.name for p in (REPO / "experiments").glob("*.yaml"))
-    assert len(list(BUNDLED_EXPERIMENTS.glob("*.yaml"))) == 11
+    assert len(list(BUNDLED_EXPERIMENTS.glob("*.yaml"))) == 12
 
 
 def test_names_resolve_in_the_working_folder_first(tmp_path, monkeypatch):

@@ -45,6 +45,7 @@ DATASETS.register("image_folder", "wgan_bench.data.images:folder_sampler", image
 ACTIVATIONS.register("relu", "wgan_bench.nets.activations:masked_relu")
 for name in ("leaky_relu", "tanh", "elu"):
     ACTIVATIONS.register(name, f"keras.activations:{name}")
+ACTIVATIONS.register("scaled_softplus", "wgan_bench.nets.activations:scaled_softplus")
 NORMS.register("none", None)
 NORMS.register("batch", "keras.layers:BatchNormalization")
 NORMS.register("layer", "keras.layers:LayerNormalization")
@@ -55,10 +56,12 @@ GENERATORS.register("shift", "wgan_bench.nets.factory:shift_generator", s.ShiftG
 GENERATORS.register("noise", "wgan_bench.nets.factory:noise_generator", s.NoiseGeneratorConfig, toy=True,
                     fixed=True)
 GENERATORS.register("dcgan", "wgan_bench.nets.factory:dcgan_generator", s.DCGANGeneratorConfig, image=True)
+GENERATORS.register("conv", "wgan_bench.nets.factory:dcgan_generator", s.ConvGeneratorConfig, image=True)
 GENERATORS.register("constant_filter", "wgan_bench.nets.factory:constant_filter_generator",
                     s.ConstantFilterGeneratorConfig, image=True)
 CRITICS.register("mlp", "wgan_bench.nets.factory:mlp_critic", s.MLPCriticConfig, toy=True)
 CRITICS.register("dcgan", "wgan_bench.nets.factory:dcgan_critic", s.DCGANCriticConfig, image=True)
+CRITICS.register("conv", "wgan_bench.nets.factory:dcgan_critic", s.ConvCriticConfig, image=True)
 
 # ---------------------------------------------------------------- losses and methods
 class GANMethod(s.MethodConfig):
@@ -204,6 +207,7 @@ E = "wgan_bench.claims.engine:"
 CHECKS.register("threshold", E + "threshold", s.ThresholdCheck)
 CHECKS.register("comparison", E + "comparison", s.ComparisonCheck)
 CHECKS.register("order", E + "order", s.OrderCheck)
+CHECKS.register("success_count", E + "success_count", s.SuccessCountCheck)
 CHECKS.register("relation", E + "relation", s.RelationCheck, over_steps=True)
 CHECKS.register("any_of", E + "any_of", s.AnyOfCheck)
 CHECKS.register("all_of", E + "all_of", s.AllOfCheck)
@@ -212,6 +216,6 @@ CHECKS.register("all_of", E + "all_of", s.AllOfCheck)
 F = "wgan_bench.report.figures:"
 for model in (s.SampleGridFigure, s.ImageGridFigure, s.ImageStepsFigure, s.ValueSurfaceFigure, s.LayerProfileFigure,
               s.WeightHistFigure, s.MetricCurveFigure, s.CriticCurveFigure, s.ThetaGradFigure, s.DivergenceFigure,
-              s.TransportPlanFigure, s.LineCurvesFigure, s.SweepFigure):
+              s.TransportPlanFigure, s.LineCurvesFigure, s.SweepFigure, s.SuccessCurveFigure):
     kind = model.model_fields["kind"].annotation.__args__[0]
     FIGURES.register(kind, F + kind, model, per_layer_metric=kind == "layer_profile")

@@ -122,6 +122,28 @@ def order(c, history) -> tuple:
     return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail, Evidence(k=len(ok), n=len(seeds))
 
 
+def success_count(c, history) -> tuple:
+    a, b = per_seed(history, c.a, c), per_seed(history, c.b, c)
+    if not len(a) or not len(b):
+        return INCONCLUSIVE, float("nan"), c.margin, f"no finished runs of {c.a if not len(a) else c.b}", Evidence()
+    seeds = sorted(set(a.index) | set(b.index))  # a seed only one arm finished: the other arm failed there
+
+    def wins(values: pd.Series) -> np.ndarray:
+        return np.array([s in values.index and bool(OPS[c.op](values[s], c.value)) for s in seeds])
+
+    wa, wb = wins(a), wins(b)
+    diff = wa.astype(float) - wb
+    only_a, only_b = int(np.sum(wa & ~wb)), int(np.sum(~wa & wb))
+    n = len(seeds)
+    detail = (f"{c.metric} ({c.reduce}) {c.op} {_fmt(c.value)}: {c.a} on {wa.sum()}/{n}, {c.b} on {wb.sum()}/{n} "
+              f"(only {c.a} {only_a}, only {c.b} {only_b}, both {int(np.sum(wa & wb))}, "
+              f"neither {int(np.sum(~wa & ~wb))}); " + "; ".join(
+                  f"s{s}: {_fmt(a.get(s, np.nan))} vs {_fmt(b.get(s, np.nan))}" for s in seeds))
+    measured = float(diff.mean())
+    return (PASS if measured >= c.margin else FAIL), measured, c.margin, detail, \
+        Evidence(diff, _stat("mean"), k=only_a, n=only_a + only_b), ">="
+
+
 def relation(c, history) -> tuple:
     x = metric_series(history, c.variant, c.metric, c.layer)
     stats = {}
@@ -204,7 +226,7 @@ def _evaluate(c, history) -> tuple:
 def _variants(c) -> set[str]:
     if hasattr(c, "checks"):
         return set().union(*(_variants(sub) for sub in c.checks))
-    return {c.variant} if hasattr(c, "variant") else {c.a, c.b} if c.kind == "comparison" else set(c.variants)
+    return {c.variant} if hasattr(c, "variant") else {c.a, c.b} if hasattr(c, "a") else set(c.variants)
 
 
 def _has_control(c, trained: set[str]) -> bool:

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import UserError, problem
 from ..registry import ANALYSES, CRITICS, DIAGNOSTICS, FIGURES, GENERATORS, METHODS, allowed_fields, metric_names
+from . import architectures
 from .schema import AnalysisConfig, Experiment, RunConfig, sub_checks, validate_run_config
 
-PROFILE_KEYS = {"seeds", "variants", "description"}
+PROFILE_KEYS = {"seeds", "variants", "description", "architectures"}
 # Tags of the run-task union, which pydantic adds to error locations.
 TAGS = {"train-run", "analysis-run"}
 # Sections whose `kind` / `name` picks a registry entry's model: (registry, key, default).
@@ -148,6 +149,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         for variant in prof.variants or spec.variants:
             if variant in spec.variants:
                 problems += _validate_config(exp, variant, pname, [], f"profiles.{pname}")
+    problems += _check_architectures(exp)
     problems += _check_references(exp)
     if problems:
         raise UserError(sorted(set(problems), key=problems.index))
@@ -205,6 +207,29 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
             need(v, f"report.figures.{i}.variants.{j}")
         if getattr(fig, "variant", None) is not None:
             need(fig.variant, f"report.figures.{i}.variant")
+    return out
+
+
+def _check_architectures(exp: LoadedExperiment) -> list[str]:
+    """Per-variant choices name the variants, and every choice makes a valid run of every variant."""
+    spec, file, out = exp.spec, str(exp.path), []
+    spaces = [("architectures", None, spec.architectures)]
+    spaces += [(f"profiles.{name}.architectures", name, p.architectures) for name, p in spec.profiles.items()]
+    for where, profile, space in spaces:
+        if space is None:
+            continue
+        found = [problem(file, f"{where}{field[len('architectures'):]}", why)
+                 for field, why in architectures.problems(space, list(spec.variants))]
+        if found:
+            out += found
+            continue
+        for variant in spec.variants:
+            for i in range(architectures.widest(space)):
+                merged = _merged(exp, variant, profile, [], architectures.nth(space, i, variant))
+                try:
+                    validate_run_config(merged)
+                except ValidationError as err:
+                    out += format_validation_error(err, file, where, model=_model_for(merged))
     return out
 
 
@@ -321,9 +346,11 @@ def drop_other_kinds(cfg: dict, explicit: dict) -> dict:
     return cfg
 
 
-def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides: list[str]) -> dict:
-    """defaults <- variant <- profile <- --set. A variant of another task than the defaults (an
-    analysis among training runs) starts from nothing, and profiles apply to the defaults' task."""
+def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides: list[str],
+            arch: dict | None = None) -> dict:
+    """defaults <- variant <- profile <- `arch` (a drawn architecture) <- --set. A variant of
+    another task than the defaults (an analysis among training runs) starts from nothing, and
+    profiles apply to the defaults' task."""
     spec = exp.spec
     delta = spec.variants[variant]
     same_task = _task(delta) == _task(spec.defaults) or "task" not in delta
@@ -333,6 +360,8 @@ def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides:
         pdelta.update(spec.profiles[profile].model_extra or {})
         cfg = deep_merge(cfg, pdelta)
     explicit = copy.deepcopy(delta)
+    if arch:
+        cfg, explicit = deep_merge(cfg, arch), deep_merge(explicit, arch)
     for section in TAGGED_SECTIONS:
         base = spec.defaults.get(section)
         if same_task and isinstance(base, dict) and _kind(section, base) == _kind(section, cfg.get(section)):
@@ -382,16 +411,19 @@ def resolve_runs(exp: LoadedExperiment, profile: str, seeds: list[int] | None = 
                                                    f"allowed: {', '.join(spec.variants)}"))
     run_seeds = seeds or (prof.seeds if prof and prof.seeds else spec.seeds)
     runs, problems = [], []
+    space = prof.architectures if prof and prof.architectures else spec.architectures
     for variant in chosen:
-        merged = _merged(exp, variant, profile, overrides)
-        try:
-            cfg = validate_run_config(merged)
-        except ValidationError as err:
-            where = "--set" if overrides else f"variants.{variant}"
-            problems += format_validation_error(err, file if not overrides else f"{file} (with --set)",
-                                                "" if overrides else where, model=_model_for(merged))
-            continue
-        runs += [RunSpec(spec.name, profile, variant, s, cfg, spec.save_generator) for s in run_seeds]
+        for seed in run_seeds if space else run_seeds[:1]:
+            merged = _merged(exp, variant, profile, overrides, space and architectures.draw(space, seed, variant))
+            try:
+                cfg = validate_run_config(merged)
+            except ValidationError as err:
+                where = "--set" if overrides else f"variants.{variant}" + (f" (seed {seed})" if space else "")
+                problems += format_validation_error(err, file if not overrides else f"{file} (with --set)",
+                                                    "" if overrides else where, model=_model_for(merged))
+                continue
+            runs += [RunSpec(spec.name, profile, variant, s, cfg, spec.save_generator)
+                     for s in ([seed] if space else run_seeds)]
     if problems:
         raise UserError(sorted(set(problems), key=problems.index))
     return runs

@@ -9,9 +9,19 @@ This module must not import TensorFlow.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from ..registry import (
     ACTIVATIONS,
@@ -125,6 +135,20 @@ class DCGANGeneratorConfig(ConvNetConfig):
     batch_norm: bool = True
 
 
+class ConvShape(Strict):
+    """Depth and nonlinearity of a `conv` net: DCGAN's layout otherwise (WGAN-GP Sec. 5.1)."""
+
+    depth: int | None = Field(None, ge=1, le=64, description="conv layers in all, at least one per stride-2 "
+                              "resolution step; the extra ones are stride 1 at 4 x 4 (default: none extra)")
+
+
+class ConvGeneratorConfig(DCGANGeneratorConfig, ConvShape):
+    """DCGAN's generator with a chosen depth and nonlinearity (random architectures)."""
+
+    kind: Literal["conv"]
+    activation: Activation = "relu"
+
+
 class ConstantFilterGeneratorConfig(ConvNetConfig):
     """WGAN-GP's 'crippled DCGAN': no batch norm, `filters` channels in every layer."""
 
@@ -145,6 +169,13 @@ class DCGANCriticConfig(ConvNetConfig):
     kind: Literal["dcgan"]
     norm: Norm = Field("none", description="layer: WGAN-GP's choice (a GP critic must not mix samples)")
     init: Literal["he_uniform", "uniform_half_clip"] = "he_uniform"
+
+
+class ConvCriticConfig(DCGANCriticConfig, ConvShape):
+    """DCGAN's critic with a chosen depth and nonlinearity (random architectures)."""
+
+    kind: Literal["conv"]
+    activation: Activation = "leaky_relu"
 
 
 CriticConfig = CRITICS.record_field(default="mlp")
@@ -287,6 +318,10 @@ class RunConfig(Strict):
             if not reg.meta(net.kind, side):
                 raise ValueError(f"{role}.kind {net.kind} does not take {'image' if image else 'toy'} data; "
                                  f"allowed: {', '.join(reg.where(**{side: True}))}")
+            steps = self.dataset.image_size.bit_length() - 3 if image else 0  # stride-2 layers from 4 x 4
+            if isinstance(net, ConvShape) and net.depth is not None and net.depth < steps:
+                raise ValueError(f"{role}.depth {net.depth}: a {self.dataset.image_size} x "
+                                 f"{self.dataset.image_size} image needs at least {steps} conv layers")
         return self
 
     @model_validator(mode="after")
@@ -380,6 +415,20 @@ class ComparisonCheck(Selector):
     aggregate: Aggregate = "median"
     per_seed: bool = False
     min_seeds: int | Literal["all"] = "all"
+
+
+class SuccessCountCheck(Selector):
+    """WGAN-GP Table 1: over seeds that each draw an architecture, `a` succeeds (metric op value)
+    on a larger share than `b`, by at least `margin`. A seed whose run of one arm diverged or
+    failed counts as that arm's failure."""
+
+    kind: Literal["success_count"]
+    a: str
+    b: str
+    op: Literal[CMP_OPS]
+    value: float
+    margin: float = Field(gt=0, le=1, description="least difference of the success rates (a − b); above 0, "
+                          "so the untrained control, where both arms fail alike, fails")
 
 
 class OrderCheck(Selector):
@@ -552,6 +601,18 @@ class SweepFigure(FigureSpec):
     variants: list[str] = []
 
 
+class SuccessCurveFigure(FigureSpec):
+    """WGAN-GP Table 1 as curves: the share of seeds (each its own architecture) whose `reduce`d
+    metric reaches each threshold, a line per variant (a run that did not finish fails every
+    threshold); beside it each seed's pair of values."""
+
+    kind: Literal["success_curve"]
+    metric: str
+    reduce: Reducer = "final"
+    variants: list[str] = Field(min_length=2, max_length=2, description="the two arms, x and y of the pairs")
+    mark: float | None = Field(None, description="the claim's success threshold, drawn as a line")
+
+
 class CriticCurveFigure(FigureSpec):
     """1-D critics on their grid with the two densities (WGAN Fig. 2)."""
 
@@ -637,12 +698,52 @@ class ReportConfig(Strict):
 
 
 # ---------------------------------------------------------------- the experiment file
+class SeedRange(Strict):
+    """`{count: 200}` for seeds 0..199 (`first` moves the start): a paper profile's 200 architectures."""
+
+    count: int = Field(ge=1)
+    first: int = Field(0, ge=0)
+
+
+def _seed_range(value):
+    if isinstance(value, dict):
+        r = SeedRange.model_validate(value)
+        return list(range(r.first, r.first + r.count))
+    return value
+
+
+Seeds = Annotated[list[int], BeforeValidator(_seed_range)]
+Choices = Union[list[Any], dict[str, list[Any]]]
+
+
+class ArchitectureSpace(Strict):
+    """WGAN-GP Sec. 5.1: each seed draws one value per field from these choices, the same draw for
+    every variant. A field's choices may differ by variant ({variant: [...]}, equal lengths: the
+    same position is drawn), e.g. batch norm for the GAN's critic where WGAN-GP's has layer norm."""
+
+    generator: dict[str, Choices] = {}
+    critic: dict[str, Choices] = {}
+
+    @field_validator("generator", "critic")
+    @classmethod
+    def _choices(cls, v: dict):
+        for field, choices in v.items():
+            lists = list(choices.values()) if isinstance(choices, dict) else [choices]
+            if not lists or any(not len(c) for c in lists):
+                raise ValueError(f"{field}: give at least one choice")
+            if len({len(c) for c in lists}) > 1:
+                raise ValueError(f"{field}: every variant needs the same number of choices (one draw picks a position)")
+        return v
+
+
 class Profile(Strict):
     """A named delta for scale. Besides config deltas it may pick seeds and a subset of variants."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    seeds: list[int] | None = None
+    seeds: Seeds | None = None
     variants: list[str] | None = None
+    architectures: ArchitectureSpace | None = Field(None, description="replaces the experiment's space, e.g. the "
+                                                    "paper's own at paper scale")
     description: str = ""
 
 
@@ -654,7 +755,9 @@ class Experiment(Strict):
     deviations: list[str] = []
     defaults: dict
     variants: dict[str, dict] = Field(min_length=1)
-    seeds: list[int] = Field(min_length=1)
+    seeds: Seeds = Field(min_length=1)
+    architectures: ArchitectureSpace | None = Field(None, description="random architectures: each seed also "
+                                                    "draws the generator's and critic's shape from this space")
     profiles: dict[str, Profile] = {}
     claims: list[Claim] = []
     regression: list[Regression] = []

@@ -17,3 +17,9 @@ from keras import ops
 @keras.saving.register_keras_serializable(package="wgan_bench")
 def masked_relu(x):
     return ops.where(x > 0, x, ops.zeros_like(x))
+
+
+@keras.saving.register_keras_serializable(package="wgan_bench")
+def scaled_softplus(x):
+    """softplus(2x + 2) / 2 - 1 (WGAN-GP Sec. 5.1): about x for large x, -1 for very negative x."""
+    return ops.softplus(2 * x + 2) / 2 - 1

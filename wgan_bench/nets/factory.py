@@ -55,7 +55,8 @@ def noise_generator(cfg, shape):
 def dcgan_generator(cfg, shape):
     from . import dcgan
 
-    net = dcgan.DCGANGenerator(shape[0], shape[2], cfg.filters, cfg.kernel_size, cfg.batch_norm, name="generator")
+    net = dcgan.DCGANGenerator(shape[0], shape[2], cfg.filters, cfg.kernel_size, cfg.batch_norm, name="generator",
+                               **_shape(cfg))
     return _built(net, cfg.z_dim)
 
 
@@ -78,9 +79,14 @@ def dcgan_critic(cfg, shape, options: CriticOptions = CriticOptions()):
 
     net = dcgan.DCGANCritic(shape[0], shape[2], cfg.filters, cfg.kernel_size, cfg.norm, constraint=options.constraint,
                             kernel_initializer=kernel_initializer(cfg.init, options.init_scale), wrap=options.wrap,
-                            name="critic")
+                            name="critic", **_shape(cfg))
     net(keras.ops.zeros((1, *shape)))
     return net
+
+
+def _shape(cfg) -> dict:
+    """A `conv` net's depth and nonlinearity; DCGAN's own where the kind has none."""
+    return {"depth": getattr(cfg, "depth", None), "activation": getattr(cfg, "activation", None)}
 
 
 def _built(net, in_dim: int):

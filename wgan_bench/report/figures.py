@@ -179,6 +179,40 @@ def sweep(spec, store):
     return fig
 
 
+def success_curve(spec, store):
+    runs, hist = store.runs(), finished_history(store.runs(), store.history())
+    h = hist[hist["metric"] == spec.metric]
+    values = {v: {int(seed): reduce_one(g["step"].to_numpy(), g["value"].to_numpy(float), spec.reduce)
+                  for seed, g in h[h["variant"] == v].groupby("seed")} for v in spec.variants}
+    seeds = sorted(set(runs.loc[runs["variant"].isin(spec.variants), "seed"].astype(int)))
+    if not seeds or not any(values.values()):
+        return None
+    pairs = np.array([[values[v].get(s, np.nan) for v in spec.variants] for s in seeds])  # NaN: did not finish
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    finite = pairs[np.isfinite(pairs)]
+    grid = np.linspace(min(finite.min(), 0.0), finite.max(), 200)
+    for i, v in enumerate(spec.variants):
+        with np.errstate(invalid="ignore"):
+            left.plot(grid, [(pairs[:, i] >= t).sum() / len(seeds) for t in grid], label=v, color=f"C{i}")
+    left.set_xlabel(f"success threshold on {spec.metric} ({spec.reduce})")
+    left.set_ylabel(f"share of the {len(seeds)} architectures reaching it")
+    right.scatter(pairs[:, 0], pairs[:, 1], color="C2")
+    for s, (x, y) in zip(seeds, pairs, strict=True):
+        right.annotate(str(s), (x, y), fontsize=7, xytext=(2, 2), textcoords="offset points")
+    lo, hi = grid[0], grid[-1]
+    right.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls=":")
+    right.set_xlabel(f"{spec.variants[0]}: {spec.metric}")
+    right.set_ylabel(f"{spec.variants[1]}: {spec.metric}")
+    if spec.mark is not None:
+        left.axvline(spec.mark, color="k", ls="--", lw=0.8, label=f"claim's threshold {spec.mark:g}")
+        right.axvline(spec.mark, color="k", ls="--", lw=0.8)
+        right.axhline(spec.mark, color="k", ls="--", lw=0.8)
+    left.legend(fontsize=8)
+    _title(fig, spec.title or f"Architectures trained to each {spec.metric} threshold")
+    fig.tight_layout()
+    return fig
+
+
 def _title(target, text: str, width: int = 70) -> None:
     """A title wrapped to the figure's width instead of running off its edges."""
     wrapped = "\n".join(textwrap.wrap(text, width))

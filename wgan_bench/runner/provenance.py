@@ -133,6 +133,10 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
     variants = {}
     for r in runs:
         variants.setdefault(r.variant, r.config.model_dump())
+    drawn = {}  # random architectures: each run's generator and critic (resolved_config shows the first seed's)
+    if exp.spec.architectures is not None:
+        drawn = {r.run_id: {"generator": r.config.generator.model_dump(), "critic": r.config.critic.model_dump()}
+                 for r in runs}
     return {
         "experiment": exp.name,
         "experiment_file": str(exp.path),
@@ -141,6 +145,7 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
         "seeds": sorted({r.seed for r in runs}),
         "overrides": overrides,
         "resolved_config": variants,
+        **({"architectures": drawn} if drawn else {}),
         "deviations": exp.spec.deviations,
         "versions": versions(),
         "platform": {"system": platform.platform(), "machine": platform.machine(),
