@@ -40,7 +40,7 @@ def test_a_seed_names_one_architecture_shared_by_the_variants_with_position_coup
     assert gan["generator"] == gp["generator"] and gan["critic"]["filters"] == gp["critic"]["filters"]
     # the same position of each variant's own list: batch norm for the GAN exactly where GP has layer norm
     for seed in range(40):
-        pair = architectures.draw(space, seed, "gan")["critic"]["norm"], architectures.draw(space, seed, "gp")["critic"]["norm"]
+        pair = tuple(architectures.draw(space, seed, v)["critic"]["norm"] for v in ("gan", "gp"))
         assert pair in (("batch", "layer"), ("none", "none"))
     # a hash of (seed, field): fixed forever, not a library's random stream
     assert architectures.position(0, "generator.depth", 3) == int.from_bytes(
@@ -100,17 +100,51 @@ def test_conv_nets_take_depth_and_nonlinearity_and_default_to_dcgan(tf_ready):
     convs = [b for b in g.blocks if isinstance(b, keras.layers.Conv2DTranspose)]
     assert [c.strides for c in convs] == [(1, 1), (1, 1), (2, 2), (2, 2)]  # 2 extra at 4x4, then 8x8, 16x16
     assert [c.filters for c in convs] == [8, 8, 4, 1]
+    acts = [b for b in g.blocks if isinstance(b, keras.layers.Activation)]
+    assert [a.activation.__name__ for a in acts] == ["tanh"] * 4 + ["tanh"]  # 4 hidden, then the output's tanh
     # z 8 -> 4x4x8 dense; two stride-1 3x3 8->8; 8->4; 4->1 (all with bias, no BN)
     assert g.count_params() == (8 * 128 + 128) + 2 * (9 * 64 + 8) + (9 * 8 * 4 + 4) + (9 * 4 + 1)
     d = dcgan.DCGANCritic(16, 1, filters=4, kernel_size=3, norm="layer", depth=3, activation="scaled_softplus")
     d(keras.ops.zeros((2, 16, 16, 1)))
     assert [tuple(k.shape) for k in d.kernels()] == [(3, 3, 1, 4), (3, 3, 4, 8), (3, 3, 8, 8), (128, 1)]
     assert len(d.block_ends) == 3
+    assert [d.blocks[i].activation.__name__ for i in d.block_ends] == ["scaled_softplus"] * 3
     plain = dcgan.DCGANCritic(16, 1, filters=4, kernel_size=3)
     plain(keras.ops.zeros((2, 16, 16, 1)))
-    assert [type(b).__name__ for b in plain.blocks] == ["Conv2D", "LeakyReLU", "Conv2D", "LeakyReLU", "Flatten", "Dense"]
+    assert [type(b).__name__ for b in plain.blocks] == ["Conv2D", "LeakyReLU"] * 2 + ["Flatten", "Dense"]
     with pytest.raises(ValueError, match="below the 2 stride-2 layers"):
         dcgan.DCGANCritic(16, 1, depth=1)
+
+
+def test_the_factory_builds_each_drawn_architecture(tmp_path, tf_ready):
+    import keras
+
+    from wgan_bench.nets.factory import dcgan_critic, dcgan_generator
+
+    name = {"relu": "masked_relu"}  # the registry's relu
+    for run in load_experiment(_write(tmp_path, _random_base())).resolve("quick"):
+        if run.variant != "gp":
+            continue
+        gen, crit = run.config.generator, run.config.critic
+        g, d = dcgan_generator(gen, (16, 16, 1)), dcgan_critic(crit, (16, 16, 1))
+        assert len(g.kernels()) == 1 + gen.depth and len(d.kernels()) == (crit.depth or 2) + 1  # dense in; dense out
+        hidden = {b.activation.__name__ for b in g.blocks[:-1] if isinstance(b, keras.layers.Activation)}
+        assert hidden == {name.get(gen.activation, gen.activation)}
+        assert {d.blocks[i].activation.__name__ for i in d.block_ends} == {name.get(crit.activation, crit.activation)}
+        assert any(isinstance(b, keras.layers.GroupNormalization) for b in d.blocks) == (crit.norm == "layer")
+
+
+def test_a_profile_that_inherits_the_space_is_validated_with_it(tmp_path):
+    data = _random_base()
+    data["profiles"]["quick"]["dataset"] = {"size": 32}  # 32 x 32 needs 3 conv layers; the space offers 2
+    with pytest.raises(UserError) as exc:
+        load_experiment(_write(tmp_path, data))
+    assert any("architectures" in p and "a 32 x 32 image needs at least 3" in p for p in exc.value.problems)
+    data = _random_base()
+    data["variants"]["gan"]["method"]["gan_loss"] = "hinge"  # the variant's own error, reported once, at its path
+    with pytest.raises(UserError) as exc:
+        load_experiment(_write(tmp_path, data))
+    assert exc.value.problems and not any("architectures" in p for p in exc.value.problems)
 
 
 def test_scaled_softplus_closed_form(tf_ready):
@@ -119,7 +153,8 @@ def test_scaled_softplus_closed_form(tf_ready):
     x = np.array([-30.0, -1.0, 0.0, 30.0], dtype="float32")
     want = np.log1p(np.exp(2 * x + 2)) / 2 - 1
     np.testing.assert_allclose(np.asarray(scaled_softplus(x)), want, rtol=1e-6, atol=1e-6)
-    assert float(scaled_softplus(np.float32(-30.0))) == pytest.approx(-1.0) and want[1] == pytest.approx(np.log(2) / 2 - 1)
+    assert float(scaled_softplus(np.float32(-30.0))) == pytest.approx(-1.0)
+    assert want[1] == pytest.approx(np.log(2) / 2 - 1)
 
 
 def _success_spec(margin=0.25):
@@ -141,12 +176,29 @@ def test_success_count_counts_architectures_with_diverged_runs_as_failures():
     assert o.status == "PASS" and o.measured == pytest.approx(3 / 6) and o.threshold == 0.25 and o.op == ">="
     assert "only a 4, only b 1, both 1, neither 0" in o.detail
     assert o.p_value == pytest.approx((math.comb(5, 4) + 1) / 2 ** 5)  # 4 of 5 discordant pairs favour a
-    assert (o.ci_low, o.ci_high) != (math.nan, math.nan) and o.ci_low <= 0.5 <= o.ci_high
+    assert o.ci_low <= 0.5 <= o.ci_high and o.ci_high - o.ci_low > 0  # 6 seeds: a bootstrap interval
     assert o.control_status == "FAIL" and o.control_measured == 0.0
     (strict,) = evaluate_claims(_success_spec(margin=0.6), runs, hist)
     assert strict.status == "FAIL"
     runs_a, hist_a = _tables({("a", 0): [0.1, 0.9]})
     assert evaluate_claims(_success_spec(), runs_a, hist_a)[0].status == "INCONCLUSIVE"  # no runs of b
+
+
+def test_success_count_keeps_every_stored_architecture_in_the_denominator():
+    values = {**{("a", s): [0.1, 0.9 if s < 2 else 0.1] for s in range(8)}, **{("b", s): [0.1, 0.1] for s in range(8)}}
+    # seeds 4-7: both arms diverged; a succeeds on 0 and 1 of 8 stored architectures: 0.25 - 0 = 0.25
+    status = {f"{v}-s{s}": "diverged" for v in "ab" for s in range(4, 8)}
+    runs, hist = _tables(values, status=status)
+    (o,) = evaluate_claims(_success_spec(margin=0.3), runs, hist)
+    assert o.status == "FAIL" and o.measured == pytest.approx(2 / 8)  # not 2/4
+    # every run of b diverged: the most decisive outcome, a verdict rather than INCONCLUSIVE
+    runs, hist = _tables(values, status={f"b-s{s}": "diverged" for s in range(8)})
+    (o,) = evaluate_claims(_success_spec(), runs, hist)
+    assert o.status == "PASS" and o.measured == pytest.approx(2 / 8)
+    # an unfinished sweep: b stored for seeds 0-2 only; the rest are left out and named, not failures
+    runs, hist = _tables({k: v for k, v in values.items() if k[0] == "a" or k[1] < 3})
+    (o,) = evaluate_claims(_success_spec(), runs, hist)
+    assert o.measured == pytest.approx(2 / 3) and "left out, one arm not stored: s3, s4, s5, s6, s7" in o.detail
 
 
 def test_success_count_margin_must_leave_the_control_failing():

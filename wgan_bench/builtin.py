@@ -207,10 +207,10 @@ E = "wgan_bench.claims.engine:"
 CHECKS.register("threshold", E + "threshold", s.ThresholdCheck)
 CHECKS.register("comparison", E + "comparison", s.ComparisonCheck)
 CHECKS.register("order", E + "order", s.OrderCheck)
-CHECKS.register("success_count", E + "success_count", s.SuccessCountCheck)
+CHECKS.register("success_count", E + "success_count", s.SuccessCountCheck, needs_runs=True)
 CHECKS.register("relation", E + "relation", s.RelationCheck, over_steps=True)
-CHECKS.register("any_of", E + "any_of", s.AnyOfCheck)
-CHECKS.register("all_of", E + "all_of", s.AllOfCheck)
+CHECKS.register("any_of", E + "any_of", s.AnyOfCheck, needs_runs=True)
+CHECKS.register("all_of", E + "all_of", s.AllOfCheck, needs_runs=True)
 
 # ---------------------------------------------------------------- report figures
 F = "wgan_bench.report.figures:"

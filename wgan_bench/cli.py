@@ -95,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--jobs", type=int, metavar="N", help="runs at once (default: 1)")
 
     cal = sub.add_parser("calibrate", help="measure the seed-to-seed spread that sizes check's gate")
-    cal.add_argument("--seeds", type=_seeds, default=[1, 2, 3, 4, 5],
-                     help="extra seeds to run the check profile with (default: 1,2,3,4,5)")
+    cal.add_argument("--seeds", type=_seeds, default=None,
+                     help="extra seeds to run the check profile with (default: five more groups of the "
+                          "profile's seed count after its last seed: 1-5 for a one-seed profile)")
     cal.add_argument("--baseline", default="results", metavar="DIR",
                      help="baselines to calibrate; seed_spread.csv is written beside them")
     cal.add_argument("--results", default=None, metavar="DIR",

@@ -17,7 +17,7 @@ import pandas as pd
 from ..config.schema import sub_checks
 from ..registry import AGGREGATES, CHECKS
 from .control import control_history, trained_variants
-from .select import aggregate, finished_history, metric_series, per_seed, running_median
+from .select import aggregate, finished_history, metric_series, per_seed, running_median, stored_seeds
 from .uncertainty import Evidence, interval, sign_test
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -122,11 +122,14 @@ def order(c, history) -> tuple:
     return (PASS if len(ok) >= need else FAIL), float(len(ok)), float(need), detail, Evidence(k=len(ok), n=len(seeds))
 
 
-def success_count(c, history) -> tuple:
+def success_count(c, history, runs) -> tuple:
+    """Seeds (architectures) where both arms have a stored run, whatever its status: a run that
+    diverged or failed, or whose metric is missing, is that arm's failure. A seed with only one
+    arm's run is left out and named (an unfinished sweep), so it cannot count for either side."""
+    seeds, unpaired = stored_seeds(runs, [c.a, c.b])
+    if not seeds:
+        return INCONCLUSIVE, float("nan"), c.margin, f"no seed has runs of both {c.a} and {c.b}", Evidence()
     a, b = per_seed(history, c.a, c), per_seed(history, c.b, c)
-    if not len(a) or not len(b):
-        return INCONCLUSIVE, float("nan"), c.margin, f"no finished runs of {c.a if not len(a) else c.b}", Evidence()
-    seeds = sorted(set(a.index) | set(b.index))  # a seed only one arm finished: the other arm failed there
 
     def wins(values: pd.Series) -> np.ndarray:
         return np.array([s in values.index and bool(OPS[c.op](values[s], c.value)) for s in seeds])
@@ -139,6 +142,8 @@ def success_count(c, history) -> tuple:
               f"(only {c.a} {only_a}, only {c.b} {only_b}, both {int(np.sum(wa & wb))}, "
               f"neither {int(np.sum(~wa & ~wb))}); " + "; ".join(
                   f"s{s}: {_fmt(a.get(s, np.nan))} vs {_fmt(b.get(s, np.nan))}" for s in seeds))
+    if unpaired:
+        detail += f"; left out, one arm not stored: {', '.join(f's{s}' for s in unpaired)}"
     measured = float(diff.mean())
     return (PASS if measured >= c.margin else FAIL), measured, c.margin, detail, \
         Evidence(diff, _stat("mean"), k=only_a, n=only_a + only_b), ">="
@@ -188,21 +193,21 @@ def _window_ends(steps, values, step_from: int, step_to: int, share: float) -> t
     return float(np.median(inside[:n])), float(np.median(inside[-n:]))
 
 
-def any_of(c, history) -> tuple:
+def any_of(c, history, runs) -> tuple:
     """The first passing alternative's numbers, op and evidence; if none passes, the first failing one's."""
-    return _compound(c, history, (PASS, FAIL))
+    return _compound(c, history, runs, (PASS, FAIL))
 
 
-def all_of(c, history) -> tuple:
+def all_of(c, history, runs) -> tuple:
     """PASS only when every part passes; the numbers of the first failing part, else of the first."""
-    results = [_evaluate(sub, history) for sub in c.checks]
+    results = [_evaluate(sub, history, runs) for sub in c.checks]
     if any(r[0] == INCONCLUSIVE for r in results):
-        return _compound(c, history, (INCONCLUSIVE,), results)
-    return _compound(c, history, (FAIL, PASS), results)
+        return _compound(c, history, runs, (INCONCLUSIVE,), results)
+    return _compound(c, history, runs, (FAIL, PASS), results)
 
 
-def _compound(c, history, order, results=None) -> tuple:
-    results = results or [_evaluate(sub, history) for sub in c.checks]
+def _compound(c, history, runs, order, results=None) -> tuple:
+    results = results or [_evaluate(sub, history, runs) for sub in c.checks]
     detail = " | ".join(f"[{r[0]}] {r[3]}" for r in results)
     for status in order:
         for res in results:
@@ -211,11 +216,13 @@ def _compound(c, history, order, results=None) -> tuple:
     return INCONCLUSIVE, float("nan"), float("nan"), detail, Evidence(), results[0][4]
 
 
-def _evaluate(c, history) -> tuple:
-    """(status, measured, threshold, detail, op, evidence) of one check."""
+def _evaluate(c, history, runs) -> tuple:
+    """(status, measured, threshold, detail, op, evidence) of one check. Checks that declare
+    `needs_runs` (and compounds) also get the runs table: statuses, and runs without history."""
     op = ">=" if c.kind == "order" or getattr(c, "per_seed", False) else getattr(c, "op", None)
+    extra = (runs,) if CHECKS.meta(c.kind, "needs_runs") else ()
     try:
-        status, measured, threshold, detail, evidence, *decided = CHECKS.load(c.kind)(c, history)
+        status, measured, threshold, detail, evidence, *decided = CHECKS.load(c.kind)(c, history, *extra)
     except ValueError as exc:
         return INCONCLUSIVE, float("nan"), float("nan"), str(exc), op, Evidence()
     if status != INCONCLUSIVE and (measured is None or math.isnan(measured)):
@@ -249,13 +256,13 @@ def evaluate_claims(spec, runs: pd.DataFrame, history: pd.DataFrame, profile: st
     control = None
     out = []
     for claim in claims_for(spec, profile):
-        status, measured, threshold, detail, op, evidence = _evaluate(claim.check, hist)
+        status, measured, threshold, detail, op, evidence = _evaluate(claim.check, hist, runs)
         ci_low, ci_high = interval(evidence.values, evidence.stat)
         outcome = Outcome(claim.id, status, measured, op, threshold, detail, ci_low, ci_high,
                           sign_test(evidence.k, evidence.n), holds_at_init=claim.holds_at_init)
         if _has_control(claim.check, trained):
             control = control_history(hist) if control is None else control
-            c_status, c_measured, *_ = _evaluate(claim.check, control)
+            c_status, c_measured, *_ = _evaluate(claim.check, control, runs)
             outcome.control_status, outcome.control_measured = c_status, c_measured
         out.append(outcome)
     return out

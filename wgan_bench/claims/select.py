@@ -16,6 +16,15 @@ def finished_history(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     return history[history["run_id"].isin(ok)]
 
 
+def stored_seeds(runs: pd.DataFrame, variants: list[str]) -> tuple[list[int], list[int]]:
+    """(seeds with a stored run of every one of `variants`, whatever its status; seeds with some)."""
+    if not len(runs):
+        return [], []
+    arms = runs[runs["variant"].isin(variants)].groupby("seed")["variant"].nunique()
+    return (sorted(int(s) for s, n in arms.items() if n == len(set(variants))),
+            sorted(int(s) for s, n in arms.items() if n < len(set(variants))))
+
+
 def metric_series(history: pd.DataFrame, variant: str, metric: str, layer: int | None) -> pd.DataFrame:
     h = history[(history["variant"] == variant) & (history["metric"] == metric)]
     if layer is not None:

@@ -64,11 +64,14 @@ def _report(experiments, base_root, fresh_root, console) -> int:
     return 1 if bad else 0
 
 
+CALIBRATION_GROUPS = 5  # seed groups `calibrate` adds by default, each as large as the check profile's
+
+
 def profile_seeds(exp, profile: str) -> list[int]:
     return sorted({r.seed for r in exp.resolve(profile, None, None, None)})
 
 
-def run_calibrate(files: list[str] | None, seeds: list[int], baseline_dir: str, results_dir: str | None,
+def run_calibrate(files: list[str] | None, seeds: list[int] | None, baseline_dir: str, results_dir: str | None,
                   jobs: int | None, console, experiments_dir: str = "experiments") -> int:
     """Run each experiment's check profile with `seeds`, then write the spread over those seeds and
     the baseline's own to `seed_spread.csv` in the baseline folder."""
@@ -81,11 +84,13 @@ def run_calibrate(files: list[str] | None, seeds: list[int], baseline_dir: str, 
             base = ResultStore(base_root, exp.name, profile)
             if not base.exists():
                 raise UserError(problem(str(base.dir), None, "no committed baseline to calibrate"))
-            clash = sorted(set(seeds) & set(profile_seeds(exp, profile)))
+            own = profile_seeds(exp, profile)
+            extra = seeds or list(range(max(own) + 1, max(own) + 1 + CALIBRATION_GROUPS * len(own)))
+            clash = sorted(set(extra) & set(own))
             if clash:
                 raise UserError(problem("--seeds", ",".join(map(str, clash)),
                                         f"already the {profile} profile's seeds; choose others"))
-            outcome = run_experiments([exp], RunRequest(profile=profile, seeds=seeds, results=root, jobs=jobs),
+            outcome = run_experiments([exp], RunRequest(profile=profile, seeds=extra, results=root, jobs=jobs),
                                       console)[0]
             if outcome.failed_runs:
                 for line in outcome.failed_runs:

@@ -47,7 +47,8 @@ def position(seed: int, field: str, n: int) -> int:
 
 
 def problems(space, variants: list[str]) -> list[tuple[str, str]]:
-    """(field path, message) for per-variant choices that do not name the experiment's variants."""
+    """(field path, message) for per-variant choices that miss one of `variants` (those the space
+    serves) or name a variant not among them."""
     out = []
     for section in SECTIONS:
         for field, choices in getattr(space, section).items():

@@ -211,19 +211,24 @@ def _check_references(exp: LoadedExperiment) -> list[str]:
 
 
 def _check_architectures(exp: LoadedExperiment) -> list[str]:
-    """Per-variant choices name the variants, and every choice makes a valid run of every variant."""
+    """Per-variant choices name the variants a space serves, and every choice makes a valid run of
+    each of them, under every profile (a profile without a space of its own uses the experiment's)."""
     spec, file, out = exp.spec, str(exp.path), []
-    spaces = [("architectures", None, spec.architectures)]
-    spaces += [(f"profiles.{name}.architectures", name, p.architectures) for name, p in spec.profiles.items()]
-    for where, profile, space in spaces:
+    uses = [(None, spec.architectures, "architectures", list(spec.variants))]
+    for name, prof in spec.profiles.items():
+        own = prof.architectures is not None
+        uses.append((name, prof.architectures if own else spec.architectures,
+                     f"profiles.{name}.architectures" if own else "architectures",
+                     [v for v in prof.variants or spec.variants if v in spec.variants]))
+    for profile, space, where, variants in uses:
         if space is None:
             continue
         found = [problem(file, f"{where}{field[len('architectures'):]}", why)
-                 for field, why in architectures.problems(space, list(spec.variants))]
-        if found:
-            out += found
-            continue
-        for variant in spec.variants:
+                 for field, why in architectures.problems(space, variants)]
+        out += found
+        for variant in [] if found else variants:
+            if _invalid(_merged(exp, variant, profile, [])):
+                continue  # the variant's own error, reported at its own path
             for i in range(architectures.widest(space)):
                 merged = _merged(exp, variant, profile, [], architectures.nth(space, i, variant))
                 try:
@@ -231,6 +236,14 @@ def _check_architectures(exp: LoadedExperiment) -> list[str]:
                 except ValidationError as err:
                     out += format_validation_error(err, file, where, model=_model_for(merged))
     return out
+
+
+def _invalid(cfg: dict) -> bool:
+    try:
+        validate_run_config(cfg)
+    except ValidationError:
+        return True
+    return False
 
 
 def _variant_metrics(exp: LoadedExperiment) -> dict[str, set[str]]:
@@ -360,7 +373,7 @@ def _merged(exp: LoadedExperiment, variant: str, profile: str | None, overrides:
         pdelta.update(spec.profiles[profile].model_extra or {})
         cfg = deep_merge(cfg, pdelta)
     explicit = copy.deepcopy(delta)
-    if arch:
+    if arch and _task(cfg) == "train":  # an analysis has no networks to draw
         cfg, explicit = deep_merge(cfg, arch), deep_merge(explicit, arch)
     for section in TAGGED_SECTIONS:
         base = spec.defaults.get(section)

@@ -420,7 +420,7 @@ class ComparisonCheck(Selector):
 class SuccessCountCheck(Selector):
     """WGAN-GP Table 1: over seeds that each draw an architecture, `a` succeeds (metric op value)
     on a larger share than `b`, by at least `margin`. A seed whose run of one arm diverged or
-    failed counts as that arm's failure."""
+    failed counts as that arm's failure; a seed with only one arm's run stored is left out."""
 
     kind: Literal["success_count"]
     a: str
@@ -611,6 +611,14 @@ class SuccessCurveFigure(FigureSpec):
     reduce: Reducer = "final"
     variants: list[str] = Field(min_length=2, max_length=2, description="the two arms, x and y of the pairs")
     mark: float | None = Field(None, description="the claim's success threshold, drawn as a line")
+
+    @field_validator("reduce")
+    @classmethod
+    def _no_step(cls, v):
+        if REDUCERS.meta(v, "needs_step"):
+            stepless = [e.name for e in REDUCERS.entries() if not e.meta.get("needs_step")]
+            raise ValueError(f"{v} needs a step; use one of {', '.join(stepless)}")
+        return v
 
 
 class CriticCurveFigure(FigureSpec):

@@ -18,7 +18,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from ..claims.select import finished_history, reduce_one, running_median  # noqa: E402
+from ..claims.select import finished_history, per_seed, reduce_one, running_median, stored_seeds  # noqa: E402
+from ..config.schema import Selector  # noqa: E402
 from ..data.images import mosaic_of
 from ..registry import METHODS
 
@@ -181,15 +182,14 @@ def sweep(spec, store):
 
 def success_curve(spec, store):
     runs, hist = store.runs(), finished_history(store.runs(), store.history())
-    h = hist[hist["metric"] == spec.metric]
-    values = {v: {int(seed): reduce_one(g["step"].to_numpy(), g["value"].to_numpy(float), spec.reduce)
-                  for seed, g in h[h["variant"] == v].groupby("seed")} for v in spec.variants}
-    seeds = sorted(set(runs.loc[runs["variant"].isin(spec.variants), "seed"].astype(int)))
-    if not seeds or not any(values.values()):
-        return None
+    sel = Selector(metric=spec.metric, reduce=spec.reduce)
+    values = {v: per_seed(hist, v, sel) for v in spec.variants}  # as the claims reduce: NaN readings skipped
+    seeds, _ = stored_seeds(runs, spec.variants)  # as success_count pairs them
     pairs = np.array([[values[v].get(s, np.nan) for v in spec.variants] for s in seeds])  # NaN: did not finish
+    finite = pairs[np.isfinite(pairs)] if len(seeds) else pairs
+    if not len(finite):
+        return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
-    finite = pairs[np.isfinite(pairs)]
     grid = np.linspace(min(finite.min(), 0.0), finite.max(), 200)
     for i, v in enumerate(spec.variants):
         with np.errstate(invalid="ignore"):

@@ -134,7 +134,8 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
     for r in runs:
         variants.setdefault(r.variant, r.config.model_dump())
     drawn = {}  # random architectures: each run's generator and critic (resolved_config shows the first seed's)
-    if exp.spec.architectures is not None:
+    own = exp.spec.profiles.get(profile)
+    if exp.spec.architectures is not None or (own is not None and own.architectures is not None):
         drawn = {r.run_id: {"generator": r.config.generator.model_dump(), "critic": r.config.critic.model_dump()}
                  for r in runs}
     return {

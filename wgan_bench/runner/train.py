@@ -49,6 +49,9 @@ def make_nets_factory(cfg: RunConfig, method):
     return make_nets
 
 
+CACHED_GRAPHS = 8  # compiled models a Trainer keeps; sweeps run grouped by graph, so few are reused
+
+
 class Trainer:
     """Builds, caches and runs adversarial models in this process.
 
@@ -69,6 +72,8 @@ class Trainer:
         the initial weights of a new one; `run` reinitialises them per run anyway)."""
         key = graph_key(cfg)
         if key not in self._cache:
+            if len(self._cache) >= CACHED_GRAPHS:  # random architectures: a graph per seed; drop the oldest
+                self._cache.pop(next(iter(self._cache)))
             self._cache[key] = self._build(cfg, seed, self.cache_dir)
         return self._cache[key]
 
