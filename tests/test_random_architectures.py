@@ -235,3 +235,5 @@ def test_the_bundled_experiment_resolves_its_profiles():
     assert {r.config.critic.norm for r in paper if r.variant == "gan"} == {"batch", "none"}
     assert all(r.config.critic.norm in ("layer", "none") for r in paper if r.variant == "gp")
     assert pd.Series([r.config.critic.filters for r in paper]).isin([32, 64, 128]).all()
+    ci = exp.resolve("ci")  # one fixed architecture over its seeds: the gate measures training's spread
+    assert len({(r.config.generator, r.config.critic) for r in ci if r.variant == "gp"}) == 1 and len(ci) == 8
