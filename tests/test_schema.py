@@ -57,10 +57,10 @@ def test_valid_file_loads(tmp_path):
     (lambda d: d["variants"]["gp"].update(optimiser={}), "variants.gp.optimiser", "unknown field; allowed: critic"),
     (lambda d: d["profiles"]["quick"].update(train={"stepz": 3}), "profiles.quick.train.stepz", "unknown field"),
     (lambda d: d["profiles"]["quick"].update(variants=["nope"]), "profiles.quick.variants.0", "unknown variant 'nope'"),
-    (lambda d: d.update(colour="red"), "colour", "unknown field; allowed: claims"),
+    (lambda d: d.update(colour="red"), "colour", "unknown field; allowed: architectures, claims"),
     (lambda d: d["claims"][0]["check"].update(variant="nope"), "claims.0.check.variant", "unknown variant 'nope'; allowed: clip, gp"),
     (lambda d: d["claims"][0]["check"].update(op="=="), "claims.0.check.op", "'<', '<=', '>', '>=' or '~='"),
-    (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check.kind", "unknown check kind 'vibes'; allowed: threshold, comparison, order, relation, any_of, all_of"),
+    (lambda d: d["claims"][0]["check"].update(kind="vibes"), "claims.0.check.kind", "unknown check kind 'vibes'; allowed: threshold, comparison, order, success_count, relation, any_of, all_of"),
     # The error lists the fields of the member the input's kind chose, not the union's first member.
     (lambda d: d["claims"][0].update(check={"kind": "comparison", "a": "clip", "b": "gp", "metric": "d_loss", "op": "<", "factr": 2}), "claims.0.check.factr", "unknown field; allowed: a, aggregate, b, factor, kind, layer, margin, metric, min_seeds, op, per_seed, reduce, step"),
     (lambda d: d.update(report={"figures": [{"kind": "metric_curve", "metric": "d_loss", "lgo": True}]}), "report.figures.0.lgo", "unknown field; allowed: caption, kind, layer, lines, log, median_filter, metric, rho_from, rho_with, title, variants, x"),
