@@ -20,8 +20,9 @@ def _write(tmp_path, data, name="tiny"):
     return path
 
 
-def _errors(tmp_path, mutate) -> list[str]:
-    data = yaml.safe_load(yaml.safe_dump(BASE))
+def _errors(tmp_path, mutate, base=None) -> list[str]:
+    """The problems loading `base` (default: the tiny experiment) after `mutate` gives."""
+    data = yaml.safe_load(yaml.safe_dump(BASE if base is None else base))
     mutate(data)
     with pytest.raises(UserError) as exc:
         load_experiment(_write(tmp_path, data))
@@ -188,8 +189,5 @@ def test_variant_switching_net_kind_drops_the_defaults_other_kind_fields(tmp_pat
         diagnostics=["sample_quality"]), "variants.clip", "record.diagnostics sample_quality needs 2-D toy data"),
 ])
 def test_image_config_errors(tmp_path, mutate, field, msg):
-    data = _image_base()
-    mutate(data)
-    with pytest.raises(UserError) as exc:
-        load_experiment(_write(tmp_path, data))
-    assert any(field in p and msg in p for p in exc.value.problems), exc.value.problems
+    problems = _errors(tmp_path, mutate, _image_base())
+    assert any(field in p and msg in p for p in problems), problems

@@ -12,6 +12,12 @@ import hashlib
 SECTIONS = ("generator", "critic")
 
 
+def space_for(spec, profile: str | None):
+    """The space a profile's runs draw from: its own, else the experiment's (None: fixed architectures)."""
+    prof = spec.profiles.get(profile) if profile else None
+    return prof.architectures if prof is not None and prof.architectures is not None else spec.architectures
+
+
 def draw(space, seed: int, variant: str) -> dict:
     """The config delta {section: {field: value}} that `seed` draws for `variant`."""
     return _choose(space, variant, lambda field, n: position(seed, field, n))

@@ -216,9 +216,8 @@ def _check_architectures(exp: LoadedExperiment) -> list[str]:
     spec, file, out = exp.spec, str(exp.path), []
     uses = [(None, spec.architectures, "architectures", list(spec.variants))]
     for name, prof in spec.profiles.items():
-        own = prof.architectures is not None
-        uses.append((name, prof.architectures if own else spec.architectures,
-                     f"profiles.{name}.architectures" if own else "architectures",
+        uses.append((name, architectures.space_for(spec, name),
+                     f"profiles.{name}.architectures" if prof.architectures is not None else "architectures",
                      [v for v in prof.variants or spec.variants if v in spec.variants]))
     for profile, space, where, variants in uses:
         if space is None:
@@ -424,7 +423,7 @@ def resolve_runs(exp: LoadedExperiment, profile: str, seeds: list[int] | None = 
                                                    f"allowed: {', '.join(spec.variants)}"))
     run_seeds = seeds or (prof.seeds if prof and prof.seeds else spec.seeds)
     runs, problems = [], []
-    space = prof.architectures if prof and prof.architectures else spec.architectures
+    space = architectures.space_for(spec, profile)
     for variant in chosen:
         for seed in run_seeds if space else run_seeds[:1]:
             merged = _merged(exp, variant, profile, overrides, space and architectures.draw(space, seed, variant))

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from ..config.architectures import space_for
+
 PACKAGES = ("wgan-bench", "tensorflow", "keras", "tensorflow-gan", "numpy", "scipy", "pandas", "pot",
             "pydantic", "scikit-learn")
 SOURCE = Path(__file__).resolve().parents[1]  # the wgan_bench package folder
@@ -134,8 +136,7 @@ def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides
     for r in runs:
         variants.setdefault(r.variant, r.config.model_dump())
     drawn = {}  # random architectures: each run's generator and critic (resolved_config shows the first seed's)
-    own = exp.spec.profiles.get(profile)
-    if exp.spec.architectures is not None or (own is not None and own.architectures is not None):
+    if space_for(exp.spec, profile) is not None:
         drawn = {r.run_id: {"generator": r.config.generator.model_dump(), "critic": r.config.critic.model_dump()}
                  for r in runs}
     return {
