@@ -119,12 +119,19 @@ def test_crashed_run_is_recorded_and_exits_1(workspace, monkeypatch, capsys):
 
 
 def test_parallel_jobs_give_the_same_tables(workspace, monkeypatch):
-    assert _run(workspace, monkeypatch, "--results", "rj", "--jobs", "2") == 0
+    """Two experiments with the same run ids in one --jobs sweep: each store gets its own runs."""
+    twin = workspace / "twin"
+    (twin / "experiments").mkdir(parents=True)
+    (twin / "experiments" / "tiny2.yaml").write_text(
+        (workspace / "experiments" / "tiny.yaml").read_text().replace("name: tiny", "name: tiny2"))
+    assert _run(workspace, monkeypatch, "twin/experiments/tiny2.yaml", "--results", "rj", "--jobs", "2") == 0
     serial = pd.read_csv(workspace / "r2" / "tiny" / "quick" / "history.csv")
-    parallel = pd.read_csv(workspace / "rj" / "tiny" / "quick" / "history.csv")
-    # workers use 1 thread each instead of 2, which may reorder float sums: compare closely, not bitwise
-    pd.testing.assert_frame_equal(serial.drop(columns="value"), parallel.drop(columns="value"))
-    assert parallel["value"].to_numpy() == pytest.approx(serial["value"].to_numpy(), rel=1e-3, abs=1e-6)
+    for name in ("tiny", "tiny2"):
+        parallel = pd.read_csv(workspace / "rj" / name / "quick" / "history.csv")
+        # workers use 1 thread each instead of 2, which may reorder float sums: compare closely, not bitwise
+        pd.testing.assert_frame_equal(serial.drop(columns="value"), parallel.drop(columns="value"))
+        assert parallel["value"].to_numpy() == pytest.approx(serial["value"].to_numpy(), rel=1e-3, abs=1e-6)
+        assert (workspace / "rj" / name / "quick" / "claims.csv").is_file()
 
 
 def test_report_of_the_committed_results_without_tensorflow(tmp_path):

@@ -26,8 +26,9 @@ class _Progress:
         pass
 
 
-def _spec(run_id):
-    return SimpleNamespace(run_id=run_id, variant=run_id[:-3], seed=int(run_id[-1]))
+def _spec(run_id, experiment="exp"):
+    return SimpleNamespace(run_id=run_id, variant=run_id[:-3], seed=int(run_id[-1]), experiment=experiment,
+                           key=f"{experiment}/{run_id}")
 
 
 def _ok(spec):
@@ -52,10 +53,10 @@ class _FakePool:
         self.submitted.append([s.run_id for s in batch])
         for spec in batch:
             if spec.run_id in self.finishes:
-                self.events.put((token, spec.run_id, "start", None))
-                self.events.put((token, spec.run_id, "result", _ok(spec)))
+                self.events.put((token, spec.key, "start", None))
+                self.events.put((token, spec.key, "result", _ok(spec)))
             elif spec.run_id == self.dies_in:
-                self.events.put((token, spec.run_id, "start", None))
+                self.events.put((token, spec.key, "start", None))
         return _future(BrokenProcessPool("a worker died") if self.dies_in else None)
 
     def shutdown(self, wait=True, cancel_futures=False):
@@ -94,12 +95,24 @@ def test_workers_that_never_start_a_run_fail_the_sweep_instead_of_looping(monkey
 def test_events_of_an_earlier_sweep_or_a_finished_run_are_dropped():
     a0 = _spec("a-s0")
     events = queue.Queue()
-    events.put((0, "a-s0", "result", _ok(a0)))  # a straggler from the pool of an earlier experiment
-    events.put((1, "a-s0", "start", None))
-    events.put((1, "a-s0", "result", _ok(a0)))
-    events.put((1, "a-s0", "result", _ok(a0)))  # reported twice: stored once
+    events.put((0, "exp/a-s0", "result", _ok(a0)))  # a straggler from the pool of an earlier sweep
+    events.put((1, "exp/a-s0", "start", None))
+    events.put((1, "exp/a-s0", "result", _ok(a0)))
+    events.put((1, "exp/a-s0", "result", _ok(a0)))  # reported twice: stored once
     collector = pool_executor.Collector(1, events, [a0], _Progress())
     assert [spec.run_id for spec, _ in collector.collect({_future(): [a0]})] == ["a-s0"]
+
+
+def test_runs_of_two_experiments_with_one_run_id_are_told_apart():
+    """One sweep holds every experiment's runs, and run ids are unique only within one."""
+    one, two = _spec("gp-s0", "one"), _spec("gp-s0", "two")
+    events = queue.Queue()
+    for spec in (two, one):
+        events.put((1, spec.key, "start", None))
+        events.put((1, spec.key, "result", RunResult(spec.run_id, "gp", 0, "ok", 10, 1.0, device=spec.experiment)))
+    collector = pool_executor.Collector(1, events, [one, two], _Progress())
+    got = [(spec.experiment, r.device) for spec, r in collector.collect({_future(): [one, two]})]
+    assert got == [("two", "two"), ("one", "one")]
 
 
 def test_the_pool_starts_every_worker_at_once():

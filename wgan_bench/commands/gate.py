@@ -33,14 +33,12 @@ def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | Non
     if results_dir is not None:
         return _report(experiments, base_root, require_results(results_dir), console)
     with tempfile.TemporaryDirectory(prefix="wgan-bench-check-") as tmp:
-        for exp in experiments:
-            outcome = run_experiments([exp], RunRequest(profile=check_profile(exp), results=tmp, jobs=jobs),
-                                      console)[0]
-            if outcome.failed_runs:
-                for line in outcome.failed_runs:
-                    console.print(f"[red]run failed[/red] {exp.name}/{line}")
-                return 1
-        return _report(experiments, base_root, tmp, console)
+        # One sweep over every experiment's check profile: workers never wait for each other.
+        outcomes = run_experiments(experiments, RunRequest(profile=check_profile, results=tmp, jobs=jobs), console)
+        failed = [f"{out.experiment.name}/{line}" for out in outcomes for line in out.failed_runs]
+        for line in failed:
+            console.print(f"[red]run failed[/red] {line}")
+        return 1 if failed else _report(experiments, base_root, tmp, console)
 
 
 def _report(experiments, base_root, fresh_root, console) -> int:

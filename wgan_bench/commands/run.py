@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from ..claims.engine import evaluate_claims, outcomes_frame
 from ..config.loader import LoadedExperiment, RunSpec
@@ -24,7 +25,9 @@ from ..store.results import FINISHED, ResultStore, run_row, writable_folder
 
 @dataclass
 class RunRequest:
-    profile: str | None = None  # None: `quick`, or the file as written when it declares no profiles
+    # None: `quick`, or the file as written when it declares no profiles; a function picks one per
+    # experiment (check: each one's check profile)
+    profile: str | Callable[[LoadedExperiment], str] | None = None
     seeds: list[int] | None = None
     variants: list[str] | None = None
     overrides: list[str] | None = None
@@ -46,7 +49,9 @@ class ExperimentOutcome:
     failed_runs: list[str]
 
 
-def profile_for(exp: LoadedExperiment, requested: str | None) -> str:
+def profile_for(exp: LoadedExperiment, requested) -> str:
+    if callable(requested):
+        return requested(exp)
     if requested is not None:
         return requested
     return "quick" if exp.spec.profiles else "default"
@@ -132,7 +137,25 @@ def remove_checkpoints(root: Path, spec: RunSpec) -> None:
         remove(run_folder(root, spec, config_hash(spec.config.model_dump())))
 
 
+@dataclass
+class _Sweep:
+    """One experiment's part of an invocation: its store and the runs it still waits for."""
+
+    experiment: LoadedExperiment
+    profile: str
+    runs: list[RunSpec]
+    store: ResultStore
+    todo: list[RunSpec]
+    skipped: int
+    started: str
+    failed: list[str] = field(default_factory=list)
+    devices: set[str] = field(default_factory=set)
+
+
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
+    """Train every experiment's pending runs in one sweep: no barrier between experiments, so a
+    worker that runs out of one experiment's runs takes the next one's. Each experiment's claims
+    and manifest are written as soon as its last run is stored."""
     plans = plan(experiments, req)
     jobs = req.jobs or 1
     from ..tf_setup import configure_tensorflow, tensorflow_settings, usable_cpus
@@ -144,37 +167,58 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
         tf_settings = configure_tensorflow(threads)
     else:  # runs train in worker processes: the driver never imports TensorFlow (~4 s on 2 cores)
         tf_settings = tensorflow_settings(threads)
-    outcomes = []
     with _executor(req, threads) as run_all:
         commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
-        for exp, profile, runs in plans:
-            store = ResultStore(req.results, exp.name, store_profile(profile, req.overrides))
-            todo = pending_runs(store, runs, req.force, console)
-            if req.force:  # a forced rerun starts afresh, not from an earlier attempt's checkpoint
-                for spec in todo:
-                    remove_checkpoints(checkpoint_root(req.results), spec)
-            started = now()
-            skipped = len(runs) - len(todo)
-            if console is not None and skipped:
-                console.print(f"[dim]{exp.name}/{store.profile}: {skipped} finished run(s) already stored, skipped "
-                              f"(--force reruns them)[/dim]")
-            failed: list[str] = []
-            devices: set[str] = set()
-            with RunProgress(exp.name, todo, console) as progress:
-                for spec, result in run_all(todo, progress):
-                    devices.update([result.device] if result.device else [])
-                    store_result(store, spec, result, req.results)
-                    progress.finish(spec, result)
-                    if result.status == "failed":
-                        failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
-            store.consolidate()
-            claims = evaluate_claims(exp.spec, store.runs(), store.history(), profile)
-            store.write_claims(outcomes_frame(claims))
-            trained_on = manifest_device(devices, store.manifest().get("device") if skipped else None)
-            store.write_manifest(manifest(exp, profile, runs, tf_settings, started, list(req.overrides or []),
-                                          trained_on, commit))
-            outcomes.append(ExperimentOutcome(exp, store, claims, failed))
-    return outcomes
+        sweeps = [_prepare(exp, profile, runs, req, console) for exp, profile, runs in plans]
+        outcomes: dict[str, ExperimentOutcome] = {}
+
+        def finish(sweep: _Sweep) -> None:
+            outcomes[sweep.experiment.name] = _finish(sweep, req, tf_settings, commit)
+
+        waiting = {s.experiment.name: len(s.todo) for s in sweeps}
+        by_name = {s.experiment.name: s for s in sweeps}
+        for sweep in sweeps:
+            if not sweep.todo:
+                finish(sweep)
+        todo = [spec for s in sweeps for spec in s.todo]
+        title = plans[0][0].name if len(plans) == 1 else f"{len(plans)} experiments"
+        with RunProgress(title, todo, console) as progress:
+            for spec, result in run_all(todo, progress):
+                sweep = by_name[spec.experiment]
+                sweep.devices.update([result.device] if result.device else [])
+                store_result(sweep.store, spec, result, req.results)
+                progress.finish(spec, result)
+                if result.status == "failed":
+                    sweep.failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
+                waiting[spec.experiment] -= 1
+                if not waiting[spec.experiment]:
+                    finish(sweep)
+    return [outcomes[exp.name] for exp, *_ in plans]
+
+
+def _prepare(exp: LoadedExperiment, profile: str, runs: list[RunSpec], req: RunRequest, console) -> _Sweep:
+    store = ResultStore(req.results, exp.name, store_profile(profile, req.overrides))
+    todo = pending_runs(store, runs, req.force, console)
+    if req.force:  # a forced rerun starts afresh, not from an earlier attempt's checkpoint
+        for spec in todo:
+            remove_checkpoints(checkpoint_root(req.results), spec)
+    skipped = len(runs) - len(todo)
+    if console is not None and skipped:
+        console.print(f"[dim]{exp.name}/{store.profile}: {skipped} finished run(s) already stored, skipped "
+                      f"(--force reruns them)[/dim]")
+    return _Sweep(exp, profile, runs, store, todo, skipped, now())
+
+
+def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str) -> ExperimentOutcome:
+    """Consolidate the experiment's tables, evaluate its claims and write its manifest."""
+    exp, store = sweep.experiment, sweep.store
+    store.consolidate()
+    claims = evaluate_claims(exp.spec, store.runs(), store.history(), sweep.profile)
+    store.write_claims(outcomes_frame(claims))
+    trained_on = manifest_device(sweep.devices, store.manifest().get("device") if sweep.skipped else None)
+    store.write_manifest(manifest(exp, sweep.profile, sweep.runs, tf_settings, sweep.started,
+                                  list(req.overrides or []), trained_on, commit))
+    return ExperimentOutcome(exp, store, claims, sweep.failed)
 
 
 def _executor(req: RunRequest, threads: int):

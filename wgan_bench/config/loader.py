@@ -46,6 +46,11 @@ class RunSpec:
     def run_id(self) -> str:
         return f"{self.variant}-s{self.seed}"
 
+    @property
+    def key(self) -> str:
+        """Unique within an invocation: one sweep may hold several experiments' runs."""
+        return f"{self.experiment}/{self.run_id}"
+
 
 @dataclass(frozen=True)
 class LoadedExperiment:

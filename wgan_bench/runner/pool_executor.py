@@ -95,8 +95,8 @@ class Collector:
 
     def __init__(self, token: int, events, todo, progress):
         self.token, self.events, self.progress = token, events, progress
-        self.by_id = {s.run_id: s for s in todo}
-        self.pending = set(self.by_id)
+        self.by_key = {s.key: s for s in todo}
+        self.pending = set(self.by_key)
         self.started: set[str] = set()
         self.unstarted: list = []
         self.broken = ""
@@ -109,35 +109,35 @@ class Collector:
                 batch = futures.pop(fut)
                 exc = fut.exception()
                 yield from self._arrived()  # a finished run's result is queued before its future completes
-                left = [s for s in batch if s.run_id in self.pending]
+                left = [s for s in batch if s.key in self.pending]
                 why = f"worker crashed: {type(exc).__name__}: {exc}" if exc else "the worker returned no result"
                 if isinstance(exc, BrokenProcessPool):
                     self.broken = why
-                    self.unstarted += [s for s in left if s.run_id not in self.started]
-                    left = [s for s in left if s.run_id in self.started]
+                    self.unstarted += [s for s in left if s.key not in self.started]
+                    left = [s for s in left if s.key in self.started]
                 yield from self.fail(left, why)
         yield from self._arrived()
-        self.pending.difference_update(s.run_id for s in self.unstarted)
+        self.pending.difference_update(s.key for s in self.unstarted)
 
     def fail(self, specs, why: str):
         for spec in specs:
-            self.pending.discard(spec.run_id)
+            self.pending.discard(spec.key)
             yield spec, RunResult(spec.run_id, spec.variant, spec.seed, "failed", 0, 0.0, error=why)
 
     def _arrived(self):
         while True:
             try:
-                token, run_id, kind, payload = self.events.get_nowait()
+                token, key, kind, payload = self.events.get_nowait()
             except queue.Empty:
                 return
-            if token != self.token or run_id not in self.pending:
+            if token != self.token or key not in self.pending:
                 continue  # from a pool that died, or a run already reported failed
-            spec = self.by_id[run_id]
+            spec = self.by_key[key]
             if kind == "start":
-                self.started.add(run_id)
+                self.started.add(key)
                 self.progress.start(spec)
             elif kind == "steps":
                 self.progress.advance(spec, payload)
             else:
-                self.pending.discard(run_id)
+                self.pending.discard(key)
                 yield spec, payload

@@ -9,8 +9,12 @@ POLL_S = 0.25  # how often a driver whose runs train elsewhere refreshes progres
 
 
 class RunProgress:
-    def __init__(self, experiment: str, runs, console: Console | None):
+    """`title` names the sweep; a sweep over several experiments labels each run's bar with its
+    experiment."""
+
+    def __init__(self, title: str, runs, console: Console | None):
         self.runs = runs
+        self.qualified = len({r.experiment for r in runs}) > 1
         self.total = sum(r.config.total_steps for r in runs)
         self.enabled = console is not None and bool(runs)
         self.console = console
@@ -20,7 +24,7 @@ class RunProgress:
             TextColumn("[cyan]{task.fields[rate]}"),
             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
             console=console, transient=False, disable=not self.enabled)
-        self._overall = self._progress.add_task(f"[bold]{experiment}[/bold] ({len(runs)} runs)",
+        self._overall = self._progress.add_task(f"[bold]{title}[/bold] ({len(runs)} runs)",
                                                 total=self.total, rate="")
 
     def __enter__(self):
@@ -31,13 +35,16 @@ class RunProgress:
         self._progress.__exit__(*exc)
 
     def start(self, spec) -> None:
-        task = self._tasks.get(spec.run_id)
+        task = self._tasks.get(spec.key)
         if task is not None:  # a retried run starts over on its own bar
             self._progress.advance(self._overall, -self._progress.tasks[task].completed)
             self._progress.reset(task)
             return
-        self._tasks[spec.run_id] = self._progress.add_task(f"  {spec.run_id}", total=spec.config.total_steps,
-                                                           rate="")
+        self._tasks[spec.key] = self._progress.add_task(f"  {self._label(spec)}", total=spec.config.total_steps,
+                                                        rate="")
+
+    def _label(self, spec) -> str:
+        return spec.key if self.qualified else spec.run_id
 
     def note(self, text: str) -> None:
         """A line above the bars (e.g. a retry)."""
@@ -45,10 +52,10 @@ class RunProgress:
             self._progress.console.print(text)
 
     def advance(self, spec, n: int) -> None:
-        task = self._tasks.get(spec.run_id)
+        task = self._tasks.get(spec.key)
         if task is None:
             self.start(spec)
-            task = self._tasks[spec.run_id]
+            task = self._tasks[spec.key]
         self._progress.advance(task, n)
         self._progress.advance(self._overall, n)
         for t in (task, self._overall):
@@ -56,13 +63,13 @@ class RunProgress:
             self._progress.update(t, rate=f"{speed:6.1f} it/s" if speed else "")
 
     def finish(self, spec, result) -> None:
-        task = self._tasks.get(spec.run_id)
+        task = self._tasks.get(spec.key)
         if task is None:
             self.start(spec)
-            task = self._tasks[spec.run_id]
+            task = self._tasks[spec.key]
         remaining = spec.config.total_steps - self._progress.tasks[task].completed
         self._progress.advance(self._overall, remaining)  # diverged/failed runs stop early
         colour = {"ok": "green", "diverged": "yellow", "failed": "red"}[result.status]
         self._progress.update(task, completed=spec.config.total_steps,
-                              description=f"  {spec.run_id} [{colour}]{result.status}[/{colour}] "
+                              description=f"  {self._label(spec)} [{colour}]{result.status}[/{colour}] "
                                           f"{result.wall_s:.0f}s")

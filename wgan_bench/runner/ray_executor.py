@@ -88,7 +88,7 @@ def _unreachable(address: str, timeout_s: float = 5.0) -> str | None:
 
 def _run_all(ray, task, events, threads: int, workspace, jobs: int | None, todo, progress):
     """Yield (spec, RunResult) as runs finish, at most `jobs` in flight (default: all of them)."""
-    by_id = {s.run_id: s for s in todo}
+    by_key = {s.key: s for s in todo}
     waiting = [(spec, 0) for spec in todo]
     running: dict = {}  # ObjectRef -> (spec, attempt)
     try:
@@ -97,14 +97,14 @@ def _run_all(ray, task, events, threads: int, workspace, jobs: int | None, todo,
                 spec, attempt = waiting.pop(0)
                 running[task.remote(spec, threads, workspace, events)] = (spec, attempt)
             done, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
-            _drain(ray, events, by_id, progress)  # a finished task's events are all in by now
+            _drain(ray, events, by_key, progress)  # a finished task's events are all in by now
             for ref in done:
                 spec, attempt = running.pop(ref)
                 result = _result(ray, ref, spec)
                 if result.status != "failed":
                     yield spec, result
                 elif attempt < RETRIES:
-                    progress.note(f"[yellow]retrying[/yellow] {spec.run_id}: {result.error.splitlines()[0]}")
+                    progress.note(f"[yellow]retrying[/yellow] {spec.key}: {result.error.splitlines()[0]}")
                     waiting.insert(0, (spec, attempt + 1))
                 else:
                     yield spec, dataclasses.replace(result, error=f"{attempt + 1} attempts; last: {result.error}")
@@ -123,15 +123,15 @@ def _result(ray, ref, spec) -> RunResult:
                          error=f"ray task failed: {type(cause).__name__}: {cause}")
 
 
-def _drain(ray, events, by_id, progress) -> None:
+def _drain(ray, events, by_key, progress) -> None:
     steps: dict[str, int] = {}
-    for run_id, kind, n in ray.get(events.drain.remote()):
+    for key, kind, n in ray.get(events.drain.remote()):
         if kind == "start":
-            progress.start(by_id[run_id])
+            progress.start(by_key[key])
         else:
-            steps[run_id] = steps.get(run_id, 0) + n
-    for run_id, n in steps.items():  # one advance per poll: a burst of events would fake the rate
-        progress.advance(by_id[run_id], n)
+            steps[key] = steps.get(key, 0) + n
+    for key, n in steps.items():  # one advance per poll: a burst of events would fake the rate
+        progress.advance(by_key[key], n)
 
 
 class _Events:
@@ -159,7 +159,7 @@ def _attempt(spec, threads: int, workspace, events) -> RunResult:
     trainer = process_trainer(threads, dataclasses.replace(workspace, cache_dir=str(_node_cache(workspace.cache_dir))))
 
     def report(kind: str, n: int = 0) -> None:
-        ray.get(events.put.remote((spec.run_id, kind, n)))  # waited for: delivered before the result
+        ray.get(events.put.remote((spec.key, kind, n)))  # waited for: delivered before the result
 
     report("start")
     return run_one(trainer, spec, partial(report, "steps"))

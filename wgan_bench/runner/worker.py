@@ -80,6 +80,6 @@ def run_batch(specs: list[RunSpec], token: int) -> None:
     """Run a batch of runs that share a compiled model; progress and each result go back through
     the queue, tagged with the driver's `token` for this batch's sweep."""
     for spec in specs:
-        _events.put((token, spec.run_id, "start", None))
-        result = run_one(_trainer, spec, lambda n, s=spec: _events.put((token, s.run_id, "steps", n)))
-        _events.put((token, spec.run_id, "result", result))
+        _events.put((token, spec.key, "start", None))
+        result = run_one(_trainer, spec, lambda n, s=spec: _events.put((token, s.key, "steps", n)))
+        _events.put((token, spec.key, "result", result))
