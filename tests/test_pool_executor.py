@@ -4,6 +4,7 @@ import multiprocessing as mp
 import queue
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -207,3 +208,59 @@ def test_the_manifest_names_a_device_without_tensorflow():
     trained, stored, host = proc.stdout.splitlines()
     assert (trained, stored) == ("GPU:0, GPU:1", "CPU (stored)")
     assert host.startswith("CPU (") and host.endswith(" cores)")
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found.update(kids)
+        todo += kids
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has stopped; its parent (init) reaps it
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+def test_sigterm_to_the_driver_stops_its_workers(tmp_path):
+    """A CI timeout or `kill` must not leave --jobs workers training as orphans."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    from .conftest import TINY_EXPERIMENT
+
+    (tmp_path / "tiny.yaml").write_text(textwrap.dedent(TINY_EXPERIMENT))
+    driver = subprocess.Popen([sys.executable, "-m", "wgan_bench", "run", "tiny.yaml", "--jobs", "2", "--results", "r",
+                               "--set", "train.steps=1000000"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_descendants(driver.pid)) < 3 and time.monotonic() < deadline:  # a manager and 2 workers
+            time.sleep(0.5)
+        time.sleep(15)  # the workers import TensorFlow and start training
+        children = _descendants(driver.pid)
+        assert len(children) >= 3 and driver.poll() is None
+        driver.send_signal(signal.SIGTERM)
+        assert driver.wait(timeout=60) == 130
+        assert "interrupted" in driver.stderr.read()
+        time.sleep(2)
+        assert not [pid for pid in children if _alive(pid)], "workers outlived the driver"
+    finally:
+        driver.kill()

@@ -1,4 +1,5 @@
-"""Progress display: one bar per active run (steps, rate, ETA) and one for the whole sweep."""
+"""Progress display: one bar per active run (steps, rate, ETA), one for the whole sweep, and a
+line per finished run."""
 
 from __future__ import annotations
 
@@ -37,11 +38,15 @@ class RunProgress:
     def start(self, spec) -> None:
         task = self._tasks.get(spec.key)
         if task is not None:  # a retried run starts over on its own bar
-            self._progress.advance(self._overall, -self._progress.tasks[task].completed)
+            self._progress.advance(self._overall, -self._task(task).completed)
             self._progress.reset(task)
             return
         self._tasks[spec.key] = self._progress.add_task(f"  {self._label(spec)}", total=spec.config.total_steps,
                                                         rate="")
+
+    def _task(self, task_id):
+        # Progress.tasks is a list, not indexed by id once finished runs' bars are removed.
+        return next(t for t in self._progress.tasks if t.id == task_id)
 
     def _label(self, spec) -> str:
         return spec.key if self.qualified else spec.run_id
@@ -59,17 +64,16 @@ class RunProgress:
         self._progress.advance(task, n)
         self._progress.advance(self._overall, n)
         for t in (task, self._overall):
-            speed = self._progress.tasks[t].speed
+            speed = self._task(t).speed
             self._progress.update(t, rate=f"{speed:6.1f} it/s" if speed else "")
 
     def finish(self, spec, result) -> None:
-        task = self._tasks.get(spec.key)
-        if task is None:
-            self.start(spec)
-            task = self._tasks[spec.key]
-        remaining = spec.config.total_steps - self._progress.tasks[task].completed
-        self._progress.advance(self._overall, remaining)  # diverged/failed runs stop early
+        """The run's bar gives way to a line above the bars: a sweep over every experiment holds
+        hundreds of runs, and only the active ones keep a bar."""
+        task = self._tasks.pop(spec.key, None)
+        done = self._task(task).completed if task is not None else 0
+        self._progress.advance(self._overall, spec.config.total_steps - done)  # diverged/failed runs stop early
+        if task is not None:
+            self._progress.remove_task(task)
         colour = {"ok": "green", "diverged": "yellow", "failed": "red"}[result.status]
-        self._progress.update(task, completed=spec.config.total_steps,
-                              description=f"  {self._label(spec)} [{colour}]{result.status}[/{colour}] "
-                                          f"{result.wall_s:.0f}s")
+        self.note(f"  {self._label(spec)} [{colour}]{result.status}[/{colour}] {result.wall_s:.0f}s")
