@@ -58,3 +58,16 @@ def test_convolution_flops_from_xla_match_the_closed_form(tf_ready):
     one_conv = 2 * 8 * 8 * 8 * 5 * 3 * 3 * 3
     assert executed_gflop(lambda: tf.nn.conv2d(x, k, 2, "SAME")) * 1e9 == pytest.approx(one_conv)
     assert executed_gflop(conv_and_grads) * 1e9 == pytest.approx(3 * one_conv)
+
+
+def test_replay_gives_each_batch_to_the_first_free_worker():
+    from types import SimpleNamespace
+
+    from replay import makespan
+
+    specs = {k: SimpleNamespace(key=k) for k in "abcde"}
+    seconds = {"a": 3.0, "b": 2.0, "c": 2.0, "d": 0.5, "e": 0.5}
+    batches = [[specs["a"]], [specs["b"]], [specs["c"]], [specs["d"], specs["e"]]]
+    # a on one worker (0-3); b (0-2) then c (2-4) on the other; d+e go to the first free, at 3.
+    assert makespan(batches, seconds, 2) == 4.0
+    assert makespan(batches, seconds, 1) == 8.0
