@@ -151,6 +151,9 @@ class _Sweep:
     failed: list[str] = field(default_factory=list)
     devices: set[str] = field(default_factory=set)
 
+    def __post_init__(self):
+        self.left = len(self.todo)  # runs not yet stored
+
 
 def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, console=None) -> list[ExperimentOutcome]:
     """Train every experiment's pending runs in one sweep: no barrier between experiments, so a
@@ -169,30 +172,21 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
         tf_settings = tensorflow_settings(threads)
     with _executor(req, threads) as run_all:
         commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
-        sweeps = [_prepare(exp, profile, runs, req, console) for exp, profile, runs in plans]
-        outcomes: dict[str, ExperimentOutcome] = {}
-
-        def finish(sweep: _Sweep) -> None:
-            outcomes[sweep.experiment.name] = _finish(sweep, req, tf_settings, commit)
-
-        waiting = {s.experiment.name: len(s.todo) for s in sweeps}
-        by_name = {s.experiment.name: s for s in sweeps}
-        for sweep in sweeps:
-            if not sweep.todo:
-                finish(sweep)
-        todo = [spec for s in sweeps for spec in s.todo]
+        sweeps = {exp.name: _prepare(exp, profile, runs, req, console) for exp, profile, runs in plans}
+        outcomes = {name: _finish(s, req, tf_settings, commit) for name, s in sweeps.items() if not s.left}
+        todo = [spec for s in sweeps.values() for spec in s.todo]
         title = plans[0][0].name if len(plans) == 1 else f"{len(plans)} experiments"
         with RunProgress(title, todo, console) as progress:
             for spec, result in run_all(todo, progress):
-                sweep = by_name[spec.experiment]
+                sweep = sweeps[spec.experiment]
                 sweep.devices.update([result.device] if result.device else [])
                 store_result(sweep.store, spec, result, req.results)
                 progress.finish(spec, result)
                 if result.status == "failed":
                     sweep.failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
-                waiting[spec.experiment] -= 1
-                if not waiting[spec.experiment]:
-                    finish(sweep)
+                sweep.left -= 1
+                if not sweep.left:
+                    outcomes[spec.experiment] = _finish(sweep, req, tf_settings, commit)
     return [outcomes[exp.name] for exp, *_ in plans]
 
 
