@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..data.registry import load_images
-from ..metrics.classifier import cached_classifier, inception_score, predict_probs, sample_scores
+from ..metrics.classifier import ClassifierScorer, cached_classifier, inception_score
 from .base import Diagnostic
 
 MIN_ACCURACY = 0.97  # below this the scores mean little; the run records the accuracy either way
@@ -23,10 +23,11 @@ class DigitScorer:
     def __init__(self, data, cache_file: Path):
         self.model, self.accuracy = cached_classifier(cache_file, data)
         self.real = data.x_test
-        self.real_score = inception_score(predict_probs(self.model, self.real))
+        self.score = ClassifierScorer(self.model, self.real)
+        self.real_score = inception_score(self.score.reference_probs)
 
     def __call__(self, fake: np.ndarray) -> dict[str, float]:
-        out = sample_scores(self.model, fake, self.real)
+        out = self.score(fake)
         out["digit_is_ratio"] = out["digit_is"] / self.real_score
         return out
 

@@ -187,13 +187,41 @@ def kernel_distance(act1: np.ndarray, act2: np.ndarray, max_block_size: int = 10
     return float(cm.kernel_classifier_distance_from_activations(act1, act2, max_block_size=max_block_size))
 
 
+class ClassifierScorer:
+    """Scores samples against a fixed reference set (e.g. the held-out split) with `model`.
+
+    One compiled pass gives a batch's probabilities and features (Keras' `predict` retraces a
+    new feature extractor each call, ~0.6 s of a 0.8 s record on 2000 digits), and the
+    reference's features are computed once. Values are those of `predict_probs` and `features`.
+    """
+
+    def __init__(self, model, reference: np.ndarray, batch_size: int = 500):
+        import keras
+        import tensorflow as tf
+
+        both = keras.Model(model.inputs, [model.output, model.get_layer("features").output])
+        spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
+        self._pass = tf.function(lambda x: both(x, training=False), input_signature=[spec], autograph=False)
+        self.batch_size = batch_size
+        self.reference_probs, self.reference_features = self.probs_and_features(reference)
+
+    def probs_and_features(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, np.float32)
+        parts = [self._pass(x[i:i + self.batch_size]) for i in range(0, len(x), self.batch_size)]
+        return tuple(np.concatenate([np.asarray(p[k]) for p in parts]).astype(np.float64) for k in (0, 1))
+
+    def __call__(self, samples: np.ndarray) -> dict[str, float]:
+        """Every score of `samples` against the reference."""
+        probs, fake_f = self.probs_and_features(samples)
+        real_f = self.reference_features
+        return {"digit_is": inception_score(probs), "classes_covered": classes_covered(probs),
+                "class_reverse_kl": class_reverse_kl(probs), "classifier_fd": frechet_distance(real_f, fake_f),
+                "classifier_kd": kernel_distance(real_f, fake_f)}
+
+
 def sample_scores(model, samples: np.ndarray, real: np.ndarray) -> dict[str, float]:
     """Every score of `samples` against `real` images (e.g. the held-out split)."""
-    probs = predict_probs(model, samples)
-    fake_f, real_f = features(model, samples), features(model, real)
-    return {"digit_is": inception_score(probs), "classes_covered": classes_covered(probs),
-            "class_reverse_kl": class_reverse_kl(probs), "classifier_fd": frechet_distance(real_f, fake_f),
-            "classifier_kd": kernel_distance(real_f, fake_f)}
+    return ClassifierScorer(model, real)(samples)
 
 
 if __name__ == "__main__":  # _train_in_child's process: DATA.npz PATH SETTINGS_JSON
