@@ -2,6 +2,7 @@
 against the matrix products XLA actually executes."""
 
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -71,3 +72,29 @@ def test_replay_gives_each_batch_to_the_first_free_worker():
     # a on one worker (0-3); b (0-2) then c (2-4) on the other; d+e go to the first free, at 3.
     assert makespan(batches, seconds, 2) == 4.0
     assert makespan(batches, seconds, 1) == 8.0
+
+
+def test_budget_cuts_where_a_shorter_run_records_the_same():
+    import pandas as pd
+    from budget import cut_step, truncate
+
+    from wgan_bench.config.schema import RecordConfig
+
+    def cfg(steps, **record):
+        return SimpleNamespace(train=SimpleNamespace(steps=steps), record=RecordConfig(**record))
+
+    # 600 is not a quality step: a 600-step run would record quality at 600, which the stored
+    # run never did, so the cut snaps down to 500.
+    assert cut_step(cfg(1000, every=50, quality_every=250), 0.6) == 500
+    assert cut_step(cfg(1000, every=50, quality_every=250), 0.75) == 750
+    assert cut_step(cfg(2000, every=50, quality_at=[0, 1000, 2000]), 0.6) == 1200
+    assert cut_step(cfg(1500, every=100), 0.5) == 700
+
+    runs = pd.DataFrame({"run_id": ["a", "b", "c"], "status": ["diverged", "diverged", "ok"],
+                         "steps": [900, 300, 1000], "wall_s": [90.0, 30.0, 100.0]})
+    history = pd.DataFrame({"run_id": ["a"] * 3 + ["b"] * 2 + ["c"] * 3, "step": [0, 500, 900, 0, 300, 0, 500, 1000]})
+    cut_runs, cut_history = truncate(runs, history, {"a": 500, "b": 500, "c": 500})
+    assert cut_runs["status"].tolist() == ["ok", "diverged", "ok"]  # a diverged after the cut, b before it
+    assert cut_runs["steps"].tolist() == [500, 300, 500]
+    assert cut_runs["wall_s"].tolist() == pytest.approx([50.0, 30.0, 50.0])
+    assert cut_history["step"].tolist() == [0, 500, 0, 300, 0, 500]
