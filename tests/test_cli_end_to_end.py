@@ -102,6 +102,35 @@ def test_check_passes_against_itself_and_flags_a_regression(workspace, monkeypat
     assert "REGRESSION" in out and "r-gp" in out
 
 
+def test_calibrate_runs_every_experiment_in_one_sweep(workspace, monkeypatch, capsys):
+    """Extra seeds per experiment, one sweep for all; each baseline gets its seed_spread.csv."""
+    from wgan_bench.commands import gate
+
+    cal = workspace / "cal"
+    (cal / "experiments").mkdir(parents=True)
+    tiny = (workspace / "experiments" / "tiny.yaml").read_text()
+    for name in ("tiny", "tiny2"):
+        (cal / "experiments" / f"{name}.yaml").write_text(tiny.replace("name: tiny", f"name: {name}"))
+    monkeypatch.chdir(cal)
+    files = ["experiments/tiny.yaml", "experiments/tiny2.yaml"]
+    assert main(["run", *files, "--profile", "ci", "--results", "base"]) == 0
+    sweeps = []
+    real = gate.run_experiments
+    monkeypatch.setattr(gate, "run_experiments", lambda exps, req, console: sweeps.append(
+        {e.name: req.seeds(e) for e in exps}) or real(exps, req, console))
+    assert main(["calibrate", "--baseline", "base", "--results", "extra", "--seeds", "3,4"]) == 0
+    assert sweeps == [{"tiny": [3, 4], "tiny2": [3, 4]}]
+    for name in ("tiny", "tiny2"):
+        assert sorted(pd.read_csv(cal / "extra" / name / "ci" / "runs.csv")["seed"]) == [3, 3, 4, 4]
+        spread = pd.read_csv(cal / "base" / name / "ci" / "seed_spread.csv")
+        assert {"item", "id", "values", "mean", "sd"} <= set(spread.columns) and len(spread)
+    capsys.readouterr()
+    # a baseline seed: bad input, reported before any training
+    assert main(["calibrate", "--baseline", "base", "--seeds", "0,5"]) == 2
+    assert sweeps == [{"tiny": [3, 4], "tiny2": [3, 4]}]
+    assert "already tiny's ci profile's seeds" in capsys.readouterr().err
+
+
 def test_crashed_run_is_recorded_and_exits_1(workspace, monkeypatch, capsys):
     from wgan_bench.runner import train
 

@@ -71,36 +71,44 @@ def profile_seeds(exp, profile: str) -> list[int]:
 
 def run_calibrate(files: list[str] | None, seeds: list[int] | None, baseline_dir: str, results_dir: str | None,
                   jobs: int | None, console, experiments_dir: str = "experiments") -> int:
-    """Run each experiment's check profile with `seeds`, then write the spread over those seeds and
-    the baseline's own to `seed_spread.csv` in the baseline folder."""
+    """Run each experiment's check profile with `seeds` (default: five more groups of its own
+    size), all in one sweep, then write the spread over those seeds and the baseline's own to
+    `seed_spread.csv` in the baseline folder of each experiment whose runs all finished."""
     experiments = discover(files, root=experiments_dir)
     base_root = require_results(baseline_dir)
+    extra, problems = {}, []
+    for exp in experiments:
+        profile = check_profile(exp)
+        if not ResultStore(base_root, exp.name, profile).exists():
+            problems.append(problem(f"{base_root}/{exp.name}/{profile}", None, "no committed baseline to calibrate"))
+            continue
+        own = profile_seeds(exp, profile)
+        extra[exp.name] = seeds or list(range(max(own) + 1, max(own) + 1 + CALIBRATION_GROUPS * len(own)))
+        clash = sorted(set(extra[exp.name]) & set(own))
+        if clash:
+            problems.append(problem("--seeds", ",".join(map(str, clash)),
+                                    f"already {exp.name}'s {profile} profile's seeds; choose others"))
+    if problems:
+        raise UserError(sorted(set(problems), key=problems.index))
     keep = nullcontext(results_dir) if results_dir else tempfile.TemporaryDirectory(prefix="wgan-bench-calib-")
     with keep as root:
-        for exp in experiments:
-            profile = check_profile(exp)
-            base = ResultStore(base_root, exp.name, profile)
-            if not base.exists():
-                raise UserError(problem(str(base.dir), None, "no committed baseline to calibrate"))
-            own = profile_seeds(exp, profile)
-            extra = seeds or list(range(max(own) + 1, max(own) + 1 + CALIBRATION_GROUPS * len(own)))
-            clash = sorted(set(extra) & set(own))
-            if clash:
-                raise UserError(problem("--seeds", ",".join(map(str, clash)),
-                                        f"already the {profile} profile's seeds; choose others"))
-            outcome = run_experiments([exp], RunRequest(profile=profile, seeds=extra, results=root, jobs=jobs),
-                                      console)[0]
+        request = RunRequest(profile=check_profile, seeds=lambda exp: extra[exp.name], results=root, jobs=jobs)
+        failed = False
+        for outcome in run_experiments(experiments, request, console):
+            exp, profile = outcome.experiment, check_profile(outcome.experiment)
             if outcome.failed_runs:
+                failed = True
                 for line in outcome.failed_runs:
                     console.print(f"[red]run failed[/red] {exp.name}/{line}")
-                return 1
+                continue
+            base = ResultStore(base_root, exp.name, profile)
             (br, bh), (cr, ch) = base.load(), outcome.store.load()
             runs, history = pd.concat([br, cr], ignore_index=True), pd.concat([bh, ch], ignore_index=True)
             spread = seed_spread(exp.spec, runs, history, len(profile_seeds(exp, profile)), profile)
             base.write_table(SPREAD_FILE, spread)
             _print_spread(exp, spread, console)
             console.print(f"wrote {base.dir / SPREAD_FILE}")
-    return 0
+    return 1 if failed else 0
 
 
 def _print_spread(exp, spread: pd.DataFrame, console) -> None:

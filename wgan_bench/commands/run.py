@@ -28,7 +28,7 @@ class RunRequest:
     # None: `quick`, or the file as written when it declares no profiles; a function picks one per
     # experiment (check: each one's check profile)
     profile: str | Callable[[LoadedExperiment], str] | None = None
-    seeds: list[int] | None = None
+    seeds: list[int] | Callable[[LoadedExperiment], list[int]] | None = None  # a function: per experiment
     variants: list[str] | None = None
     overrides: list[str] | None = None
     results: str = "results"
@@ -82,7 +82,8 @@ def plan(experiments: list[LoadedExperiment], req: RunRequest) -> list[tuple[Loa
             if value:
                 raise UserError(problem(flag, None, "only applies with --executor ray"))
     profiles = [profile_for(exp, req.profile) for exp in experiments]
-    resolved = [(exp, profile, exp.resolve(profile, req.seeds, req.variants, req.overrides))
+    resolved = [(exp, profile, exp.resolve(profile, req.seeds(exp) if callable(req.seeds) else req.seeds,
+                                           req.variants, req.overrides))
                 for exp, profile in zip(experiments, profiles, strict=True)]
     writable_folder(req.results, "--results")  # now: Ray tasks on this machine look for it
     for name, root in sorted({(r.config.dataset.name, r.config.dataset.root) for *_, runs in resolved for r in runs
