@@ -127,15 +127,15 @@ def test_save_load_and_cache(tf_ready, tmp_path, monkeypatch):
 
 def test_scorer_gives_predicts_values_in_one_compiled_pass(tf_ready):
     """The diagnostics' scorer: the same probabilities and features as Keras' predict, bit for
-    bit, over predict's batches of 500 (the last one short), with the reference's features
+    bit, over batches of PREDICT_BATCH (the last one short), with the reference's features
     computed once. (Other batch sizes change the last bits.)"""
     rng = np.random.default_rng(1)
     model = C.build_classifier((8, 8, 1))
-    reference, samples = (rng.uniform(-1, 1, (n, 8, 8, 1)).astype("float32") for n in (13, 1100))
+    reference, samples = (rng.uniform(-1, 1, (n, 8, 8, 1)).astype("float32") for n in (13, 2 * C.PREDICT_BATCH + 100))
     scorer = C.ClassifierScorer(model, reference)
     probs, feats = scorer.probs_and_features(samples)
     assert np.array_equal(probs, C.predict_probs(model, samples))
-    assert np.array_equal(feats, C.features(model, samples)) and feats.shape == (1100, 128)
+    assert np.array_equal(feats, C.features(model, samples)) and feats.shape == (len(samples), 128)
     assert np.array_equal(scorer.reference_features, C.features(model, reference))
     scores = scorer(samples)
     assert scores["classifier_fd"] == C.frechet_distance(C.features(model, reference), feats)

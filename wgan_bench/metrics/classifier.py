@@ -21,6 +21,9 @@ N_CLASSES = 10
 # kernels' sums): training always with one thread keeps the classifier, and every metric scored
 # with it, the same whether it was first needed in-process, in a --jobs worker or on a Ray node.
 TRAIN_THREADS = 1
+# Images per forward pass when scoring. The batch size changes the last bits of the outputs, so
+# `predict_probs`, `features` and `ClassifierScorer` share it and agree bit for bit.
+PREDICT_BATCH = 500
 
 
 def build_classifier(input_shape, n_classes: int = N_CLASSES):
@@ -123,11 +126,11 @@ def _train_in_child(arrays, settings: dict, path: Path) -> None:
         raise RuntimeError(f"training the digit classifier failed:\n{proc.stderr[-2000:]}")
 
 
-def predict_probs(model, x, batch_size: int = 500) -> np.ndarray:
+def predict_probs(model, x, batch_size: int = PREDICT_BATCH) -> np.ndarray:
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), np.float64)
 
 
-def features(model, x, batch_size: int = 500) -> np.ndarray:
+def features(model, x, batch_size: int = PREDICT_BATCH) -> np.ndarray:
     """The penultimate ("features") layer's activations."""
     import keras
 
@@ -195,7 +198,7 @@ class ClassifierScorer:
     reference's features are computed once. Values are those of `predict_probs` and `features`.
     """
 
-    def __init__(self, model, reference: np.ndarray, batch_size: int = 500):
+    def __init__(self, model, reference: np.ndarray, batch_size: int = PREDICT_BATCH):
         import keras
         import tensorflow as tf
 
