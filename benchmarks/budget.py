@@ -10,8 +10,8 @@ where quality is recorded every so often), and a run that diverged after the cut
 finished. For each experiment and fraction it prints the claims whose status would change and
 the CPU time saved (each run's stored `wall_s` scaled by the share of iterations kept); with
 `--plan`, the `--jobs N` total of the whole quick sweep under that plan (replayed as
-`replay.py` does). Claims that name a step beyond the cut become INCONCLUSIVE here; a shorter
-profile would have to move that step too.
+`replay.py` does). Claims that name a step (`step:` in a check) keep it, as written for the
+full length; a shorter profile might move it.
 """
 
 from __future__ import annotations
