@@ -31,7 +31,8 @@ def makespan(batches, seconds: dict[str, float], jobs: int) -> float:
     return max(free)
 
 
-def replay(experiments, profile: str, jobs: int, results: str) -> pd.DataFrame:
+def replay(experiments, profile: str, jobs: int, results: str) -> tuple[pd.DataFrame, float, dict[str, float]]:
+    """(a row per experiment, CPU-minutes in all, the totals in minutes)."""
     rows, everything, seconds = [], [], {}
     for exp in experiments:
         name = profile if profile in exp.spec.profiles else "quick"

@@ -62,8 +62,6 @@ def test_convolution_flops_from_xla_match_the_closed_form(tf_ready):
 
 
 def test_replay_gives_each_batch_to_the_first_free_worker():
-    from types import SimpleNamespace
-
     from replay import makespan
 
     specs = {k: SimpleNamespace(key=k) for k in "abcde"}

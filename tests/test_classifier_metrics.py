@@ -152,11 +152,12 @@ def test_digit_classifier_scores_real_digits(tf_ready, tmp_path):
     cached, cached_accuracy = C.cached_classifier(tmp_path / "classifier.keras", data)  # loaded, not retrained
     assert cached_accuracy == accuracy
     assert np.array_equal(C.predict_probs(cached, data.x_test), C.predict_probs(model, data.x_test))
-    scores = C.sample_scores(model, data.x_test, data.x_train)
+    score = C.ClassifierScorer(model, data.x_train)
+    scores = score(data.x_test)
     assert scores["digit_is"] >= 8.0 and scores["classes_covered"] == 10
     assert scores["class_reverse_kl"] < 0.01  # the test split is stratified: near-uniform classes
     noise = np.random.default_rng(0).uniform(-1, 1, data.x_test.shape).astype("float32")
-    assert C.sample_scores(model, noise, data.x_train)["classifier_fd"] > 10 * scores["classifier_fd"]
+    assert score(noise)["classifier_fd"] > 10 * scores["classifier_fd"]
 
 
 @pytest.mark.slow

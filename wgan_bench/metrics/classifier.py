@@ -222,11 +222,6 @@ class ClassifierScorer:
                 "classifier_kd": kernel_distance(real_f, fake_f)}
 
 
-def sample_scores(model, samples: np.ndarray, real: np.ndarray) -> dict[str, float]:
-    """Every score of `samples` against `real` images (e.g. the held-out split)."""
-    return ClassifierScorer(model, real)(samples)
-
-
 if __name__ == "__main__":  # _train_in_child's process: DATA.npz PATH SETTINGS_JSON
     from ..tf_setup import configure_tensorflow
 
