@@ -15,7 +15,7 @@ from wgan_bench.cli import main
 from .conftest import REPO
 
 EXPERIMENTS = sorted((REPO / "experiments").glob("*.yaml"))
-PER_FILE = 40  # 10 files x 40 = 400 mutations
+PER_FILE = 40  # 12 files x 40 = 480 mutations
 ODD_VALUES = [-1, 0, -0.5, 1e308, -1e308, float("nan"), float("inf"), 10**30, "", "x" * 5000, None, True,
               [], {}, [1, [2, [3]]], {"a": {"b": {"c": 1}}}, "1e-5", 3.7]
 
