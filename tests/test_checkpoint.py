@@ -89,8 +89,8 @@ def test_a_killed_run_resumes_to_the_uninterrupted_history(tmp_path, tf_ready):
 
 
 def test_checkpoint_every_is_a_multiple_of_every_and_not_part_of_the_hash():
+    from wgan_bench.config.hashing import config_hash
     from wgan_bench.config.schema import RecordConfig
-    from wgan_bench.runner.provenance import config_hash
 
     with pytest.raises(ValueError, match="checkpoint_every .* multiple of record.every"):
         RecordConfig(every=10, checkpoint_every=25)
@@ -101,7 +101,7 @@ def test_checkpoint_every_is_a_multiple_of_every_and_not_part_of_the_hash():
 
 
 def test_fields_added_later_change_the_hash_only_when_set():
-    from wgan_bench.runner.provenance import config_hash
+    from wgan_bench.config.hashing import config_hash
 
     base = {"dataset": {"name": "cifar10", "size": 32, "root": None},
             "record": {"every": 10, "checkpoint_every": None}}

@@ -64,6 +64,25 @@ def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
                                   pd.read_csv(other / "runs.csv").drop(columns="wall_s"))
 
 
+def test_run_leaves_stale_runs_out_of_its_claims(workspace, monkeypatch, capsys):
+    """A variant edited since its runs were stored, then a run of the other variant: nothing trains,
+    and the edited variant's runs are named and left out of the claims (not judged as the new setting)."""
+    import shutil
+
+    shutil.copytree(workspace / "r1", workspace / "r_stale")
+    edited = workspace / "edited"
+    edited.mkdir()
+    (edited / "tiny.yaml").write_text((workspace / "experiments" / "tiny.yaml").read_text()
+                                      .replace("learning_rate: 1.0e-3}}", "learning_rate: 2.0e-3}}"))
+    monkeypatch.chdir(workspace)
+    assert main(["run", "edited/tiny.yaml", "--variant", "clip", "--results", "r_stale"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "2 finished run(s) already stored" in out
+    assert "2 stored run(s) trained with a configuration the experiment file no longer gives (gp-s0, gp-s1)" in out
+    claims = pd.read_csv(workspace / "r_stale" / "tiny" / "quick" / "claims.csv").set_index("claim_id")
+    assert claims.loc["gp-flat", "status"] == "INCONCLUSIVE" and claims.loc["clip-at-bound", "status"] == "PASS"
+
+
 def test_report_without_tensorflow(workspace):
     code = ("import sys\n"
             "from wgan_bench.cli import main\n"

@@ -17,6 +17,7 @@ from ..claims.spread import SPREAD_FILE, TOLERANCE_SD, seed_spread
 from ..claims.table import fmt_number
 from ..config.loader import discover
 from ..errors import UserError, problem
+from ..store.freshness import describe_stale, stale_run_ids
 from ..store.results import ResultStore, require_results
 from .run import RunRequest, run_experiments
 
@@ -30,6 +31,16 @@ def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | Non
     if missing:
         raise UserError([problem(m, None, "no committed baseline; run `wgan-bench run` with this profile "
                                           "into the baseline folder and commit it") for m in missing])
+    stale = []
+    for e in experiments:
+        base = ResultStore(base_root, e.name, check_profile(e))
+        ids = stale_run_ids(e, base)
+        if ids:
+            stale.append(problem(str(base.dir), None, f"{describe_stale(ids)}: a stale baseline; rerun it with "
+                                                      f"`wgan-bench run {e.path} --profile {base.profile} "
+                                                      f"--results {base_root}` and commit it"))
+    if stale:
+        raise UserError(stale)
     if results_dir is not None:
         return _report(experiments, base_root, require_results(results_dir), console)
     with tempfile.TemporaryDirectory(prefix="wgan-bench-check-") as tmp:

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Callable
 
 from ..claims.engine import evaluate_claims, outcomes_frame
+from ..config.hashing import config_hash
 from ..config.loader import LoadedExperiment, RunSpec
 from ..data.image_files import locate
 from ..errors import UserError, problem
 from ..runner.progress import RunProgress
-from ..runner.provenance import config_hash, git_commit, manifest, manifest_device, now
+from ..runner.provenance import git_commit, manifest, manifest_device, now
+from ..store.freshness import describe_stale, stale_run_ids
 from ..store.integrity import StoreDamaged
 from ..store.results import FINISHED, ResultStore, run_row, writable_folder
 
@@ -174,7 +176,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
     with _executor(req, threads) as run_all:
         commit = git_commit(ignore=req.results)  # the code these runs use, before they write the store
         sweeps = {exp.name: _prepare(exp, profile, runs, req, console) for exp, profile, runs in plans}
-        outcomes = {name: _finish(s, req, tf_settings, commit) for name, s in sweeps.items() if not s.left}
+        outcomes = {name: _finish(s, req, tf_settings, commit, console) for name, s in sweeps.items() if not s.left}
         todo = [spec for s in sweeps.values() for spec in s.todo]
         title = plans[0][0].name if len(plans) == 1 else f"{len(plans)} experiments"
         with RunProgress(title, todo, console) as progress:
@@ -187,7 +189,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
                     sweep.failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")
                 sweep.left -= 1
                 if not sweep.left:
-                    outcomes[spec.experiment] = _finish(sweep, req, tf_settings, commit)
+                    outcomes[spec.experiment] = _finish(sweep, req, tf_settings, commit, console)
     return [outcomes[exp.name] for exp, *_ in plans]
 
 
@@ -204,11 +206,17 @@ def _prepare(exp: LoadedExperiment, profile: str, runs: list[RunSpec], req: RunR
     return _Sweep(exp, profile, runs, store, todo, skipped, now())
 
 
-def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str) -> ExperimentOutcome:
+def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str, console=None) -> ExperimentOutcome:
     """Consolidate the experiment's tables, evaluate its claims and write its manifest."""
     exp, store = sweep.experiment, sweep.store
     store.consolidate()
-    claims = evaluate_claims(exp.spec, store.runs(), store.history(), sweep.profile)
+    # Runs of other seeds or variants stored before an edit of the file: left out of the claims.
+    stale = stale_run_ids(exp, store, list(req.overrides or []))
+    if stale and console is not None:
+        console.print(f"[yellow]{exp.name}/{store.profile}: {describe_stale(stale)}; left out of the claims "
+                      f"(`--seeds` / `--variant` retrains them)[/yellow]")
+    current = store.leaving_out(stale)
+    claims = evaluate_claims(exp.spec, current.runs(), current.history(), sweep.profile)
     store.write_claims(outcomes_frame(claims))
     trained_on = manifest_device(sweep.devices, store.manifest().get("device") if sweep.skipped else None)
     store.write_manifest(manifest(exp, sweep.profile, sweep.runs, tf_settings, sweep.started,

@@ -14,6 +14,7 @@ from ..config.loader import discover
 from ..errors import UserError, problem
 from ..registry import FIGURES
 from ..store.atomic import atomic_write_bytes
+from ..store.freshness import describe_stale, stale_run_ids
 from ..store.results import ResultStore, require_results, stored_profiles, writable_folder
 
 PROFILE_PREFERENCE = ("paper", "quick", "ci")
@@ -58,7 +59,8 @@ def build_report(results: str, out: str, names: list[str] | None, experiments_di
         if profile is None:
             sections.append(f"## {exp.spec.title}\n\n`{exp.name}`: no stored results under `{root}`.\n")
             continue
-        store = ResultStore(root, exp.name, profile)
+        stale = stale_run_ids(exp, ResultStore(root, exp.name, profile))
+        store = ResultStore(root, exp.name, profile).leaving_out(stale)
         figures = []
         for i, fig_spec in enumerate(exp.spec.report.figures, start=1):
             fig = FIGURES.load(fig_spec.kind)(fig_spec, store)
@@ -68,7 +70,7 @@ def build_report(results: str, out: str, names: list[str] | None, experiments_di
             _save_figure(fig, path)
             written.append(path)
             figures.append((fig_spec, path.relative_to(out_dir)))
-        text, found = _section(exp, store, profile, profiles, figures)
+        text, found = _section(exp, store, profile, profiles, figures, stale)
         sections.append(text)
         findings += found
     readme = out_dir / "README.md"
@@ -92,7 +94,7 @@ def _document(sections: list[str], findings: list[str]) -> str:
     return head + "\n".join(body) + "\n" + "\n\n".join(sections) + "\n"
 
 
-def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures) -> str:
+def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures, stale: list[str]) -> str:
     spec = exp.spec
     runs, history = store.runs(), store.history()
     outcomes = evaluate_claims(spec, runs, history, profile)
@@ -105,6 +107,11 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
              "control (untrained) | source |", "|---|---|---|---|---|---|---|---|"]
     by_id = {c.id: c for c in spec.claims}
     findings = []
+    if stale:
+        note = (f"{describe_stale(stale)}: left out of these claims, figures and tables; "
+                f"`wgan-bench run {exp.path} --profile {profile}` retrains the profile's runs.")
+        lines[-2:-2] = [f"⚠️ {_md_escape(note)}", ""]
+        findings.append(f"- ⚠️ `{spec.name}` ({profile}): {_md_escape(note)}")
     for o in outcomes:
         c = by_id[o.claim_id]
         measured, threshold = fmt_pair(o.measured, o.threshold)
@@ -151,8 +158,16 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
                   f"platform: {manifest.get('platform', {}).get('system', '?')}",
                   "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
                   f"- git commit: `{manifest.get('git_commit', '?')}`; experiment file sha256 "
-                  f"`{manifest.get('experiment_sha256', '?')[:12]}`", ""]
+                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{_edited(manifest, exp, stale)}", ""]
     return "\n".join(lines), findings
+
+
+def _edited(manifest: dict, exp, stale: list[str]) -> str:
+    """Whether the file changed since the runs were stored, and whether that changed any run."""
+    if manifest.get("experiment_sha256") in (None, exp.sha256):
+        return ""
+    return (f" (the file has been edited since: now `{exp.sha256[:12]}`; "
+            + ("stale runs are left out above)" if stale else "every stored run's configuration is unchanged)"))
 
 
 def _uncertainty(o) -> str:

@@ -17,13 +17,14 @@ from typing import Callable, NamedTuple
 import keras
 import numpy as np
 
+from ..config.hashing import config_hash
 from ..config.loader import RunSpec
 from ..config.schema import RunConfig
 from ..nets.export import generator_files, has_latent
 from ..registry import CRITICS, DIAGNOSTICS, GENERATORS, METHODS
 from ..tf_setup import deterministic
 from . import checkpoint
-from .provenance import config_hash, device
+from .provenance import device
 from .result import RunResult
 from .scheduling import graph_key
 

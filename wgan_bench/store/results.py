@@ -45,11 +45,16 @@ def flatten(d: dict, prefix: str = "") -> dict:
 class ResultStore:
     """One experiment × profile folder."""
 
-    def __init__(self, root: str | Path, experiment: str, profile: str):
+    def __init__(self, root: str | Path, experiment: str, profile: str, left_out: frozenset[str] = frozenset()):
         self.root = Path(root)
         self.dir = self.root / experiment / profile
         self.experiment, self.profile = experiment, profile
+        self.left_out = frozenset(left_out)  # run_ids that reading leaves out (stale runs)
         self._cache: tuple | None = None
+
+    def leaving_out(self, run_ids) -> ResultStore:
+        """The same folder, read without `run_ids` (its tables on disk keep them)."""
+        return ResultStore(self.root, self.experiment, self.profile, self.left_out | set(run_ids))
 
     # ---- paths
     @property
@@ -90,6 +95,9 @@ class ResultStore:
             with locked(self._lock_path, exclusive=False):
                 runs, history = self._read_tables()
                 runs, history, _ = _overlay(runs, history, self._pending())
+            if self.left_out and "run_id" in runs:
+                runs = runs[~runs["run_id"].isin(self.left_out)].reset_index(drop=True)
+                history = history[~history["run_id"].isin(self.left_out)].reset_index(drop=True)
             self._cache = (key, runs, history)
         return self._cache[1].copy(), self._cache[2].copy()
 

@@ -1,0 +1,41 @@
+"""Which stored runs the experiment file still describes.
+
+A stored run is current when its configuration hash is the one the experiment file resolves to
+now for its variant and seed (with the overrides it was stored under). A run stored before a
+variant's setting was edited, or of a variant the file no longer has, is stale: claims and
+figures leave it out, and `check` refuses a stale baseline.
+"""
+
+from __future__ import annotations
+
+from ..config.hashing import config_hash
+from ..config.loader import LoadedExperiment
+from .results import ResultStore
+
+
+def base_profile(stored_profile: str) -> str:
+    """The profile a store folder holds: `quick+1a2b3c4d` (runs with --set overrides) is `quick`'s."""
+    return stored_profile.split("+", 1)[0]
+
+
+def stale_run_ids(exp: LoadedExperiment, store: ResultStore, overrides: list[str] | None = None) -> list[str]:
+    """The stored runs of `store` that `exp` no longer describes, in run_id order. `overrides`
+    defaults to the ones its manifest records. A store from before runs kept their hash has none."""
+    runs = store.runs()
+    if not len(runs) or "config_hash" not in runs:
+        return []
+    if overrides is None:
+        overrides = store.manifest().get("overrides") or []
+    known = runs[runs["variant"].isin(list(exp.spec.variants))]
+    expected = {}
+    if len(known):
+        seeds = sorted({int(s) for s in known["seed"]})
+        variants = sorted(set(known["variant"]))
+        expected = {spec.run_id: config_hash(spec.config.model_dump())
+                    for spec in exp.resolve(base_profile(store.profile), seeds, variants, overrides)}
+    return sorted(r.run_id for r in runs.itertuples() if expected.get(r.run_id) != r.config_hash)
+
+
+def describe_stale(stale: list[str], limit: int = 6) -> str:
+    shown = ", ".join(stale[:limit]) + (f" and {len(stale) - limit} more" if len(stale) > limit else "")
+    return f"{len(stale)} stored run(s) trained with a configuration the experiment file no longer gives ({shown})"
