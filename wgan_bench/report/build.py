@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..claims.engine import evaluate_claims
+from ..claims.registration import registration
 from ..claims.select import aggregate, finished_history, per_seed
 from ..claims.table import fmt_number, fmt_pair
 from ..config.loader import discover
@@ -99,6 +100,7 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     runs, history = store.runs(), store.history()
     outcomes = evaluate_claims(spec, runs, history, profile)
     manifest = store.manifest()
+    reg = registration(exp, manifest)
     lines = [f"## {spec.title}", "",
              f"Experiment `{spec.name}` · source: {spec.source} · profile `{profile}`"
              + (f" (also stored: {', '.join(p for p in profiles if p != profile)})" if len(profiles) > 1 else ""),
@@ -115,9 +117,14 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     for o in outcomes:
         c = by_id[o.claim_id]
         measured, threshold = fmt_pair(o.measured, o.threshold)
-        lines.append(f"| `{o.claim_id}` | {_md_escape(c.statement)} | {BADGE[o.status]} | {measured} "
+        late = reg.late.get(o.claim_id)
+        badge = BADGE[o.status] + (f" (check {late})" if late else "")
+        lines.append(f"| `{o.claim_id}` | {_md_escape(c.statement)} | {badge} | {measured} "
                      f"| {_uncertainty(o)} | {_md_escape(o.op)} {threshold} | {_control(o)} | {_md_escape(c.source)} |")
         where = f"`{spec.name}` / `{o.claim_id}` ({profile})"
+        if late and o.status != "INCONCLUSIVE":
+            findings.append(f"- ⚠️ {where}: {o.status}, but its check was {late} that test it (they used the "
+                            f"experiment file of commit `{reg.commit[:12]}`): not evidence until they are rerun.")
         if o.status == "FAIL":
             why = (f" Cause: {_md_escape(c.finding)}" if c.finding else
                    f" Basis: {_md_escape(c.basis)}" if c.basis else "")
@@ -158,16 +165,21 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
                   f"platform: {manifest.get('platform', {}).get('system', '?')}",
                   "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
                   f"- git commit: `{manifest.get('git_commit', '?')}`; experiment file sha256 "
-                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{_edited(manifest, exp, stale)}", ""]
+                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{_edited(manifest, exp, stale, reg)}", ""]
     return "\n".join(lines), findings
 
 
-def _edited(manifest: dict, exp, stale: list[str]) -> str:
-    """Whether the file changed since the runs were stored, and whether that changed any run."""
+def _edited(manifest: dict, exp, stale: list[str], reg) -> str:
+    """Whether the file changed since the runs were stored, and whether that changed a run or a check."""
     if manifest.get("experiment_sha256") in (None, exp.sha256):
         return ""
-    return (f" (the file has been edited since: now `{exp.sha256[:12]}`; "
-            + ("stale runs are left out above)" if stale else "every stored run's configuration is unchanged)"))
+    then = (f"the runs used its version of commit `{reg.commit[:12]}`" if reg.known else
+            "the version the runs used is not in this checkout's git history, so whether a check changed is unknown")
+    parts = [then, "stale runs are left out above" if stale else "no stored run's configuration changed"]
+    if reg.known:
+        parts.append(f"{len(reg.late)} claim(s) changed or added since (Findings)" if reg.late
+                     else "no claim's check changed")
+    return f" (the file has been edited since: now `{exp.sha256[:12]}`; {'; '.join(parts)})"
 
 
 def _uncertainty(o) -> str:
