@@ -38,6 +38,7 @@ def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
     store = workspace / "r1" / "tiny" / "quick"
     runs = pd.read_csv(store / "runs.csv")
     assert sorted(runs["run_id"]) == ["clip-s0", "clip-s1", "gp-s0", "gp-s1"]
+    assert set(runs["experiment_sha256"]) == {json.loads((store / "manifest.json").read_text())["experiment_sha256"]}
     assert set(runs["status"]) == {"ok"} and (runs["steps"] == 20).all()
     claims = pd.read_csv(store / "claims.csv")
     assert list(claims.columns) == ["claim_id", "status", "measured", "op", "threshold", "ci_low", "ci_high", "p_value",

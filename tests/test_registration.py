@@ -42,11 +42,16 @@ def test_a_check_changed_or_added_after_the_runs_is_named(tmp_path, monkeypatch)
 
     edited = _write(tmp_path, EDITED)
     reg = registration(edited, manifest)
-    assert (reg.known, reg.commit, reg.late) == (True, commit, {"gp-flat": CHANGED, "gp-moves": ADDED})
+    assert (reg.known, reg.commits, reg.late) == (True, (commit,), {"gp-flat": CHANGED, "gp-moves": ADDED})
     assert registration(_write(tmp_path, "# a note\n" + PLAIN), manifest).late == {}  # a comment moves no check
 
     # a version never committed: unknown, not "before"
     assert not registration(edited, {"experiment_sha256": "0" * 64}).known
+    # each run keeps the version it was trained under: a later invocation that trains nothing
+    # rewrites the manifest with today's file, and the runs still tell
+    runs = store.runs().assign(experiment_sha256=exp.sha256)
+    assert registration(edited, {"experiment_sha256": edited.sha256}, runs).late == reg.late
+    assert not registration(edited, manifest, runs.assign(experiment_sha256=edited.sha256)).edited
 
     _write(tmp_path, EDITED)
     monkeypatch.chdir(tmp_path)

@@ -1,7 +1,8 @@
 """Whether each claim's check was written before the runs that test it (DESIGN §5).
 
-A store's manifest keeps the sha256 of the experiment file its runs started from. When the file
-has changed since, git history gives that version back; a claim whose check (or `profiles`, or
+Each stored run keeps the sha256 of the experiment file it was trained under (runs.csv; a store
+from before that has only its manifest's, the last invocation's). When the file has changed since,
+git history gives that version back; a claim whose check (or `profiles`, or
 `holds_at_init`) differs there, or which it lacks, was set after the runs that test it, and its
 verdict is not evidence until they are rerun. Without the history (an installed package, a
 shallow clone) or for a version never committed, the answer is unknown.
@@ -23,31 +24,53 @@ FIXED = ("check", "profiles", "holds_at_init")  # what a verdict depends on besi
 
 @dataclass(frozen=True)
 class Registration:
-    """`known`: the file the runs used was found (or is the current one); `commit`: where, when
-    not current; `late`: claim id → CHANGED or ADDED."""
+    """`edited`: some run was trained under another version of the file than today's; `known`:
+    every such version was found; `commits`: where; `late`: claim id → CHANGED or ADDED."""
 
+    edited: bool
     known: bool
-    commit: str | None = None
+    commits: tuple[str, ...] = ()
     late: dict[str, str] = field(default_factory=dict)
 
 
-def registration(exp, manifest: dict) -> Registration:
-    used = manifest.get("experiment_sha256")
-    if used is None or used == exp.sha256:
-        return Registration(known=used is not None)
-    found = committed_version(str(exp.path), used)
-    if found is None:
-        return Registration(known=False)
-    commit, raw = found
-    then = {c.get("id"): c for c in (yaml.safe_load(raw) or {}).get("claims") or [] if isinstance(c, dict)}
-    now = {c.get("id"): c for c in (yaml.safe_load(exp.path.read_bytes()) or {}).get("claims") or []}
-    late = {}
-    for cid, claim in now.items():
-        if cid not in then:
-            late[cid] = ADDED
-        elif any(claim.get(k) != then[cid].get(k) for k in FIXED):
-            late[cid] = CHANGED
-    return Registration(known=True, commit=commit, late=late)
+def registration(exp, manifest: dict, runs=None) -> Registration:
+    """Compare today's claims with the file version each run of `runs` was trained under (a
+    store from before runs kept it: the version its manifest names)."""
+    used = versions_used(manifest, runs)
+    older = sorted(used - {exp.sha256})
+    if not older:
+        return Registration(edited=False, known=bool(used))
+    now = _claims(exp.raw or exp.path.read_bytes())
+    commits, late, known = [], {}, True
+    for sha in older:
+        found = committed_version(str(exp.path), sha)
+        if found is None:
+            known = False
+            continue
+        commits.append(found[0])
+        then = _claims(found[1])
+        for cid, claim in now.items():
+            if cid not in then:
+                late.setdefault(cid, ADDED)
+            elif any(claim.get(k) != then[cid].get(k) for k in FIXED):
+                late.setdefault(cid, CHANGED)
+    return Registration(edited=True, known=known, commits=tuple(commits), late=late)
+
+
+def versions_used(manifest: dict, runs) -> set[str]:
+    if runs is not None and "experiment_sha256" in runs:
+        column = runs["experiment_sha256"]
+        shas = set(column.dropna())
+        if not column.isna().any():
+            return shas
+    else:
+        shas = set()
+    return shas | ({manifest["experiment_sha256"]} if manifest.get("experiment_sha256") else set())
+
+
+def _claims(raw: bytes) -> dict:
+    claims = (yaml.safe_load(raw) or {}).get("claims") or []
+    return {c.get("id"): c for c in claims if isinstance(c, dict)}
 
 
 @functools.cache

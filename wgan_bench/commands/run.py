@@ -124,10 +124,11 @@ def checkpoint_root(results: str) -> Path:
     return Path(results) / ".checkpoints"
 
 
-def store_result(store: ResultStore, spec: RunSpec, result, results: str) -> None:
+def store_result(store: ResultStore, spec: RunSpec, result, results: str, experiment_sha256: str) -> None:
     cfg = spec.config.model_dump()
     row = run_row(result, cfg)
-    row["config_hash"] = config_hash(cfg)
+    # Per run, not per manifest: a later invocation that trains nothing rewrites the manifest.
+    row["config_hash"], row["experiment_sha256"] = config_hash(cfg), experiment_sha256
     store.add_run(row, result.history, result.artifacts, result.files)
     if result.status != "failed":  # stored: its checkpoints have served (a failed run resumes from them)
         remove_checkpoints(checkpoint_root(results), spec)
@@ -183,7 +184,7 @@ def run_experiments(experiments: list[LoadedExperiment], req: RunRequest, consol
             for spec, result in run_all(todo, progress):
                 sweep = sweeps[spec.experiment]
                 sweep.devices.update([result.device] if result.device else [])
-                store_result(sweep.store, spec, result, req.results)
+                store_result(sweep.store, spec, result, req.results, sweep.experiment.sha256)
                 progress.finish(spec, result)
                 if result.status == "failed":
                     sweep.failed.append(f"{spec.run_id}: {result.error.splitlines()[0]}")

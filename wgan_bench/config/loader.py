@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class LoadedExperiment:
     path: Path
     spec: Experiment
     sha256: str
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the bytes `sha256` is of
 
     @property
     def name(self) -> str:
@@ -141,7 +142,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     problems: list[str] = []
     if spec.name != path.stem:
         problems.append(problem(file, "name", f"must equal the file name stem {path.stem!r} (got {spec.name!r})"))
-    exp = LoadedExperiment(path=path, spec=spec, sha256=hashlib.sha256(raw_bytes).hexdigest())
+    exp = LoadedExperiment(path=path, spec=spec, sha256=hashlib.sha256(raw_bytes).hexdigest(), raw=raw_bytes)
 
     problems += _validate_defaults(exp)
     for variant in spec.variants:

@@ -100,7 +100,7 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     runs, history = store.runs(), store.history()
     outcomes = evaluate_claims(spec, runs, history, profile)
     manifest = store.manifest()
-    reg = registration(exp, manifest)
+    reg = registration(exp, manifest, runs)
     lines = [f"## {spec.title}", "",
              f"Experiment `{spec.name}` · source: {spec.source} · profile `{profile}`"
              + (f" (also stored: {', '.join(p for p in profiles if p != profile)})" if len(profiles) > 1 else ""),
@@ -124,7 +124,7 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
         where = f"`{spec.name}` / `{o.claim_id}` ({profile})"
         if late and o.status != "INCONCLUSIVE":
             findings.append(f"- ⚠️ {where}: {o.status}, but its check was {late} that test it (they used the "
-                            f"experiment file of commit `{reg.commit[:12]}`): not evidence until they are rerun.")
+                            f"experiment file of {_commits(reg)}): not evidence until they are rerun.")
         if o.status == "FAIL":
             why = (f" Cause: {_md_escape(c.finding)}" if c.finding else
                    f" Basis: {_md_escape(c.basis)}" if c.basis else "")
@@ -165,16 +165,20 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
                   f"platform: {manifest.get('platform', {}).get('system', '?')}",
                   "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
                   f"- git commit: `{manifest.get('git_commit', '?')}`; experiment file sha256 "
-                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{_edited(manifest, exp, stale, reg)}", ""]
+                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{_edited(exp, stale, reg)}", ""]
     return "\n".join(lines), findings
 
 
-def _edited(manifest: dict, exp, stale: list[str], reg) -> str:
+def _commits(reg) -> str:
+    return ("commit " if len(reg.commits) == 1 else "commits ") + ", ".join(f"`{c[:12]}`" for c in reg.commits)
+
+
+def _edited(exp, stale: list[str], reg) -> str:
     """Whether the file changed since the runs were stored, and whether that changed a run or a check."""
-    if manifest.get("experiment_sha256") in (None, exp.sha256):
+    if not reg.edited:
         return ""
-    then = (f"the runs used its version of commit `{reg.commit[:12]}`" if reg.known else
-            "the version the runs used is not in this checkout's git history, so whether a check changed is unknown")
+    then = (f"the runs used its version of {_commits(reg)}" if reg.known else
+            "a version the runs used is not in this checkout's git history, so whether a check changed is unknown")
     parts = [then, "stale runs are left out above" if stale else "no stored run's configuration changed"]
     if reg.known:
         parts.append(f"{len(reg.late)} claim(s) changed or added since (Findings)" if reg.late
