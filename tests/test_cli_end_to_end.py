@@ -71,6 +71,8 @@ def test_run_leaves_stale_runs_out_of_its_claims(workspace, monkeypatch, capsys)
     import shutil
 
     shutil.copytree(workspace / "r1", workspace / "r_stale")
+    manifest = workspace / "r_stale" / "tiny" / "quick" / "manifest.json"
+    trained_under = json.loads(manifest.read_text())["experiment_sha256"]
     edited = workspace / "edited"
     edited.mkdir()
     (edited / "tiny.yaml").write_text((workspace / "experiments" / "tiny.yaml").read_text()
@@ -82,6 +84,7 @@ def test_run_leaves_stale_runs_out_of_its_claims(workspace, monkeypatch, capsys)
     assert "2 stored run(s) trained with a configuration the experiment file no longer gives (gp-s0, gp-s1)" in out
     claims = pd.read_csv(workspace / "r_stale" / "tiny" / "quick" / "claims.csv").set_index("claim_id")
     assert claims.loc["gp-flat", "status"] == "INCONCLUSIVE" and claims.loc["clip-at-bound", "status"] == "PASS"
+    assert json.loads(manifest.read_text())["experiment_sha256"] == trained_under  # nothing trained under the edit
 
 
 def test_report_without_tensorflow(workspace):

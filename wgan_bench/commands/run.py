@@ -219,9 +219,13 @@ def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str, cons
     current = store.leaving_out(stale)
     claims = evaluate_claims(exp.spec, current.runs(), current.history(), sweep.profile)
     store.write_claims(outcomes_frame(claims))
-    trained_on = manifest_device(sweep.devices, store.manifest().get("device") if sweep.skipped else None)
-    store.write_manifest(manifest(exp, sweep.profile, sweep.runs, tf_settings, sweep.started,
-                                  list(req.overrides or []), trained_on, commit))
+    stored = store.manifest()
+    trained_on = manifest_device(sweep.devices, stored.get("device") if sweep.skipped else None)
+    written = manifest(exp, sweep.profile, sweep.runs, tf_settings, sweep.started, list(req.overrides or []),
+                       trained_on, commit)
+    if not sweep.todo:  # nothing trained: the stored runs' file and code stand (legacy stores read the file's)
+        written.update({k: stored[k] for k in ("experiment_sha256", "git_commit") if k in stored})
+    store.write_manifest(written)
     return ExperimentOutcome(exp, store, claims, sweep.failed)
 
 
