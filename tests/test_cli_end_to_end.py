@@ -56,6 +56,8 @@ def test_run_resume_force_and_determinism(workspace, monkeypatch, capsys):
     # a changed config reruns (config hash); --force reruns one variant only
     assert _run(workspace, monkeypatch, "--results", "r1", "--variant", "clip", "--force") == 0
     assert len(pd.read_csv(store / "runs.csv")) == 4
+    stored = json.loads((store / "manifest.json").read_text())  # describes every run the claims read
+    assert set(stored["resolved_config"]) == {"clip", "gp"} and stored["seeds"] == [0, 1]
 
     # determinism: same seeds in a fresh results folder -> identical tables (wall time aside)
     assert _run(workspace, monkeypatch, "--results", "r2") == 0
@@ -84,7 +86,9 @@ def test_run_leaves_stale_runs_out_of_its_claims(workspace, monkeypatch, capsys)
     assert "2 stored run(s) trained with a configuration the experiment file no longer gives (gp-s0, gp-s1)" in out
     claims = pd.read_csv(workspace / "r_stale" / "tiny" / "quick" / "claims.csv").set_index("claim_id")
     assert claims.loc["gp-flat", "status"] == "INCONCLUSIVE" and claims.loc["clip-at-bound", "status"] == "PASS"
-    assert json.loads(manifest.read_text())["experiment_sha256"] == trained_under  # nothing trained under the edit
+    written = json.loads(manifest.read_text())
+    assert written["experiment_sha256"] == trained_under  # nothing trained under the edit
+    assert set(written["resolved_config"]) == {"clip"}  # the runs the claims read
 
 
 def test_report_without_tensorflow(workspace):

@@ -20,7 +20,7 @@ from ..data.image_files import locate
 from ..errors import UserError, problem
 from ..runner.progress import RunProgress
 from ..runner.provenance import git_commit, manifest, manifest_device, now
-from ..store.freshness import describe_stale, stale_run_ids
+from ..store.freshness import describe_stale, stale_run_ids, stored_specs
 from ..store.integrity import StoreDamaged
 from ..store.results import FINISHED, ResultStore, run_row, writable_folder
 
@@ -221,7 +221,9 @@ def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str, cons
     store.write_claims(outcomes_frame(claims))
     stored = store.manifest()
     trained_on = manifest_device(sweep.devices, stored.get("device") if sweep.skipped else None)
-    written = manifest(exp, sweep.profile, sweep.runs, tf_settings, sweep.started, list(req.overrides or []),
+    # The manifest describes the runs the claims read: this invocation's and those stored before it.
+    described = stored_specs(exp, current, list(req.overrides or [])) or sweep.runs
+    written = manifest(exp, sweep.profile, described, tf_settings, sweep.started, list(req.overrides or []),
                        trained_on, commit)
     if not sweep.todo:  # nothing trained: the stored runs' file and code stand (legacy stores read the file's)
         written.update({k: stored[k] for k in ("experiment_sha256", "git_commit") if k in stored})

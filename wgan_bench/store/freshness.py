@@ -9,7 +9,7 @@ figures leave it out, and `check` refuses a stale baseline.
 from __future__ import annotations
 
 from ..config.hashing import config_hash
-from ..config.loader import LoadedExperiment
+from ..config.loader import LoadedExperiment, RunSpec
 from .results import ResultStore
 
 
@@ -24,16 +24,26 @@ def stale_run_ids(exp: LoadedExperiment, store: ResultStore, overrides: list[str
     runs = store.runs()
     if not len(runs) or "config_hash" not in runs:
         return []
+    expected = {rid: config_hash(spec.config.model_dump()) for rid, spec in _resolved(exp, store, overrides).items()}
+    return sorted(r.run_id for r in runs.itertuples() if expected.get(r.run_id) != r.config_hash)
+
+
+def stored_specs(exp: LoadedExperiment, store: ResultStore, overrides: list[str] | None = None) -> list[RunSpec]:
+    """The runs `store` reads (a view without its stale runs), as the file resolves them now."""
+    resolved = _resolved(exp, store, overrides)
+    return [resolved[rid] for rid in store.runs()["run_id"] if rid in resolved] if resolved else []
+
+
+def _resolved(exp: LoadedExperiment, store: ResultStore, overrides: list[str] | None) -> dict[str, RunSpec]:
+    runs = store.runs()
+    known = runs[runs["variant"].isin(list(exp.spec.variants))] if len(runs) else runs
+    if not len(known):
+        return {}
     if overrides is None:
         overrides = store.manifest().get("overrides") or []
-    known = runs[runs["variant"].isin(list(exp.spec.variants))]
-    expected = {}
-    if len(known):
-        seeds = sorted({int(s) for s in known["seed"]})
-        variants = sorted(set(known["variant"]))
-        expected = {spec.run_id: config_hash(spec.config.model_dump())
-                    for spec in exp.resolve(base_profile(store.profile), seeds, variants, overrides)}
-    return sorted(r.run_id for r in runs.itertuples() if expected.get(r.run_id) != r.config_hash)
+    seeds = sorted({int(s) for s in known["seed"]})
+    variants = sorted(set(known["variant"]))
+    return {spec.run_id: spec for spec in exp.resolve(base_profile(store.profile), seeds, variants, overrides)}
 
 
 def describe_stale(stale: list[str], limit: int = 6) -> str:
