@@ -2,6 +2,7 @@
 the experiment file a store's runs used, so a check changed or added since is named."""
 
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -24,10 +25,11 @@ EDITED = PLAIN.replace('op: "<=", value: 5', 'op: "<=", value: 4').replace("regr
 
 
 def _git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args],
+                   cwd=cwd, check=True, capture_output=True)
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_a_check_changed_or_added_after_the_runs_is_named(tmp_path, monkeypatch):
     _git(tmp_path, "init", "-q")
     exp = _write(tmp_path, PLAIN)
@@ -52,6 +54,12 @@ def test_a_check_changed_or_added_after_the_runs_is_named(tmp_path, monkeypatch)
     runs = store.runs().assign(experiment_sha256=exp.sha256)
     assert registration(edited, {"experiment_sha256": edited.sha256}, runs).late == reg.late
     assert not registration(edited, manifest, runs.assign(experiment_sha256=edited.sha256)).edited
+    # a claim is held to the runs it reads: gp rerun after the edit, clip's runs older
+    mixed = runs.assign(experiment_sha256=[exp.sha256 if v == "clip" else edited.sha256 for v in runs["variant"]])
+    assert registration(edited, manifest, mixed).late == {} and registration(edited, manifest, mixed).edited
+    # rows stored before runs kept their version take the one the manifest kept for them
+    legacy = {"experiment_sha256": edited.sha256, "legacy_experiment_sha256": exp.sha256}
+    assert registration(edited, legacy, store.runs()).late == reg.late
 
     _write(tmp_path, EDITED)
     monkeypatch.chdir(tmp_path)

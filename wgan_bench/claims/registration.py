@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from ..store.results import FINISHED
+
 CHANGED, ADDED = "changed after the runs", "added after the runs"
 FIXED = ("check", "profiles", "holds_at_init")  # what a verdict depends on besides the data
 
@@ -34,38 +36,54 @@ class Registration:
 
 
 def registration(exp, manifest: dict, runs=None) -> Registration:
-    """Compare today's claims with the file version each run of `runs` was trained under (a
-    store from before runs kept it: the version its manifest names)."""
-    used = versions_used(manifest, runs)
-    older = sorted(used - {exp.sha256})
+    """Compare today's claims with the file version each finished run they read was trained
+    under (`runs`; a row without a recorded version, or no `runs`: the manifest's)."""
+    versions = run_versions(manifest, runs)
+    older = sorted({sha for _, sha in versions} - {exp.sha256})
     if not older:
-        return Registration(edited=False, known=bool(used))
-    now = _claims(exp.raw or exp.path.read_bytes())
-    commits, late, known = [], {}, True
-    for sha in older:
-        found = committed_version(str(exp.path), sha)
-        if found is None:
-            known = False
-            continue
-        commits.append(found[0])
-        then = _claims(found[1])
-        for cid, claim in now.items():
-            if cid not in then:
+        return Registration(edited=False, known=bool(versions))
+    found = {sha: committed_version(str(exp.path), sha) for sha in older}
+    then = {sha: _claims(hit[1]) for sha, hit in found.items() if hit}
+    late = {}
+    for cid, claim in _claims(exp.raw or exp.path.read_bytes()).items():
+        names = _variants(claim.get("check"))
+        for sha in sorted({s for v, s in versions if v is None or not names or v in names} & set(then)):
+            old = then[sha].get(cid)
+            if old is None:
                 late.setdefault(cid, ADDED)
-            elif any(claim.get(k) != then[cid].get(k) for k in FIXED):
+            elif any(claim.get(k) != old.get(k) for k in FIXED):
                 late.setdefault(cid, CHANGED)
-    return Registration(edited=True, known=known, commits=tuple(commits), late=late)
+    return Registration(edited=True, known=all(found.values()),
+                        commits=tuple(hit[0] for hit in found.values() if hit), late=late)
 
 
-def versions_used(manifest: dict, runs) -> set[str]:
-    if runs is not None and "experiment_sha256" in runs:
-        column = runs["experiment_sha256"]
-        shas = set(column.dropna())
-        if not column.isna().any():
-            return shas
-    else:
-        shas = set()
-    return shas | ({manifest["experiment_sha256"]} if manifest.get("experiment_sha256") else set())
+def run_versions(manifest: dict, runs) -> list[tuple[str | None, str]]:
+    """(variant, file sha256) of each finished run; (None, the manifest's) without runs. Rows
+    stored before runs kept their version take the one the manifest kept for them."""
+    legacy = manifest.get("legacy_experiment_sha256") or manifest.get("experiment_sha256")
+    if runs is None or not len(runs):
+        return [(None, legacy)] if legacy else []
+    finished = runs[runs["status"].isin(FINISHED)]
+    recorded = finished["experiment_sha256"] if "experiment_sha256" in finished else [None] * len(finished)
+    pairs = [(v, s if isinstance(s, str) else legacy) for v, s in zip(finished["variant"], recorded, strict=True)]
+    return [(v, s) for v, s in pairs if s]
+
+
+def _variants(check) -> set[str]:
+    """The variants a check reads (none named: all)."""
+    out: set[str] = set()
+    if isinstance(check, dict):
+        for key, value in check.items():
+            if key in ("variant", "a", "b") and isinstance(value, str):
+                out.add(value)
+            elif key == "variants" and isinstance(value, list):
+                out |= {v for v in value if isinstance(v, str)}
+            else:
+                out |= _variants(value)
+    elif isinstance(check, list):
+        for item in check:
+            out |= _variants(item)
+    return out
 
 
 def _claims(raw: bytes) -> dict:

@@ -36,9 +36,9 @@ def run_check(files: list[str] | None, baseline_dir: str, results_dir: str | Non
         base = ResultStore(base_root, e.name, check_profile(e))
         ids = stale_run_ids(e, base)
         if ids:
-            stale.append(problem(str(base.dir), None, f"{describe_stale(ids)}: a stale baseline; rerun it with "
-                                                      f"`wgan-bench run {e.path} --profile {base.profile} "
-                                                      f"--results {base_root}` and commit it"))
+            stale.append(problem(str(base.dir), None, f"{describe_stale(ids)}: a stale baseline; run the profile "
+                                                      f"into an empty folder (`wgan-bench run {e.path} --profile "
+                                                      f"{base.profile} --results NEW`) and commit that in its place"))
     if stale:
         raise UserError(stale)
     if results_dir is not None:

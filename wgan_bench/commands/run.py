@@ -214,8 +214,9 @@ def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str, cons
     # Runs of other seeds or variants stored before an edit of the file: left out of the claims.
     stale = stale_run_ids(exp, store, list(req.overrides or []))
     if stale and console is not None:
-        console.print(f"[yellow]{exp.name}/{store.profile}: {describe_stale(stale)}; left out of the claims "
-                      f"(`--seeds` / `--variant` retrains them)[/yellow]")
+        console.print(f"[yellow]{exp.name}/{store.profile}: {describe_stale(stale)}; left out of the claims. Running "
+                      "their variants and seeds again replaces them; a variant the file no longer has stays until "
+                      "its folder is removed.[/yellow]")
     current = store.leaving_out(stale)
     claims = evaluate_claims(exp.spec, current.runs(), current.history(), sweep.profile)
     store.write_claims(outcomes_frame(claims))
@@ -225,8 +226,13 @@ def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str, cons
     described = stored_specs(exp, current, list(req.overrides or [])) or sweep.runs
     written = manifest(exp, sweep.profile, described, tf_settings, sweep.started, list(req.overrides or []),
                        trained_on, commit)
-    if not sweep.todo:  # nothing trained: the stored runs' file and code stand (legacy stores read the file's)
+    if not sweep.todo:  # nothing trained: the stored runs' file and code stand
         written.update({k: stored[k] for k in ("experiment_sha256", "git_commit") if k in stored})
+    stored_runs = store.runs()
+    if stored and ("experiment_sha256" not in stored_runs or stored_runs["experiment_sha256"].isna().any()):
+        # rows from before runs kept their file version: the one the stored manifest named for them
+        legacy = stored.get("legacy_experiment_sha256") or stored.get("experiment_sha256")
+        written.update({"legacy_experiment_sha256": legacy} if legacy else {})
     store.write_manifest(written)
     return ExperimentOutcome(exp, store, claims, sweep.failed)
 

@@ -15,7 +15,7 @@ from ..config.loader import discover
 from ..errors import UserError, problem
 from ..registry import FIGURES
 from ..store.atomic import atomic_write_bytes
-from ..store.freshness import describe_stale, stale_run_ids
+from ..store.freshness import describe_stale, rerun_command, stale_run_ids
 from ..store.results import ResultStore, require_results, stored_profiles, writable_folder
 
 PROFILE_PREFERENCE = ("paper", "quick", "ci")
@@ -110,8 +110,8 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     by_id = {c.id: c for c in spec.claims}
     findings = []
     if stale:
-        note = (f"{describe_stale(stale)}: left out of these claims, figures and tables; "
-                f"`wgan-bench run {exp.path} --profile {profile}` retrains the profile's runs.")
+        note = (f"{describe_stale(stale)}: left out of these claims, figures and tables; `{rerun_command(exp, store)}` "
+                "retrains the profile's runs (a variant the file no longer has stays until its folder is removed).")
         lines[-2:-2] = [f"⚠️ {_md_escape(note)}", ""]
         findings.append(f"- ⚠️ `{spec.name}` ({profile}): {_md_escape(note)}")
     for o in outcomes:
@@ -158,14 +158,14 @@ def _section(exp, store: ResultStore, profile: str, profiles: list[str], figures
     if spec.deviations:
         lines += ["### Declared deviations from the paper", ""] + [f"- {d}" for d in spec.deviations] + [""]
     if manifest:
-        v = manifest.get("versions", {})
+        v, edited = manifest.get("versions", {}), _edited(exp, stale, reg, "config_hash" in runs)
         lines += ["### Provenance", "",
                   f"- command: `{manifest.get('command', '?')}`; finished {manifest.get('finished', '?')}",
                   f"- device: {manifest.get('device', '?')}; "
                   f"platform: {manifest.get('platform', {}).get('system', '?')}",
                   "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
                   f"- git commit: `{manifest.get('git_commit', '?')}`; experiment file sha256 "
-                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{_edited(exp, stale, reg)}", ""]
+                  f"`{manifest.get('experiment_sha256', '?')[:12]}`{edited}", ""]
     return "\n".join(lines), findings
 
 
@@ -173,13 +173,14 @@ def _commits(reg) -> str:
     return ("commit " if len(reg.commits) == 1 else "commits ") + ", ".join(f"`{c[:12]}`" for c in reg.commits)
 
 
-def _edited(exp, stale: list[str], reg) -> str:
+def _edited(exp, stale: list[str], reg, hashed: bool) -> str:
     """Whether the file changed since the runs were stored, and whether that changed a run or a check."""
     if not reg.edited:
         return ""
     then = (f"the runs used its version of {_commits(reg)}" if reg.known else
-            "a version the runs used is not in this checkout's git history, so whether a check changed is unknown")
-    parts = [then, "stale runs are left out above" if stale else "no stored run's configuration changed"]
+            "a version the runs used could not be found in git history, so whether a check changed is unknown")
+    parts = [then, "stale runs are left out above" if stale else "no stored run's configuration changed" if hashed
+             else "whether a run's configuration changed is unknown (runs stored without their hash)"]
     if reg.known:
         parts.append(f"{len(reg.late)} claim(s) changed or added since (Findings)" if reg.late
                      else "no claim's check changed")

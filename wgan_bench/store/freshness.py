@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..config.hashing import config_hash
 from ..config.loader import LoadedExperiment, RunSpec
+from ..errors import UserError
 from .results import ResultStore
 
 
@@ -43,7 +44,17 @@ def _resolved(exp: LoadedExperiment, store: ResultStore, overrides: list[str] | 
         overrides = store.manifest().get("overrides") or []
     seeds = sorted({int(s) for s in known["seed"]})
     variants = sorted(set(known["variant"]))
-    return {spec.run_id: spec for spec in exp.resolve(base_profile(store.profile), seeds, variants, overrides)}
+    try:
+        specs = exp.resolve(base_profile(store.profile), seeds, variants, overrides)
+    except UserError:  # the file no longer has this profile, or the stored --set no longer validates
+        return {}
+    return {spec.run_id: spec for spec in specs}
+
+
+def rerun_command(exp: LoadedExperiment, store: ResultStore) -> str:
+    """The `run` that retrains a store's runs in place (with the --set overrides it was run with)."""
+    sets = "".join(f" --set {o}" for o in store.manifest().get("overrides") or [])
+    return f"wgan-bench run {exp.path} --profile {base_profile(store.profile)}{sets} --results {store.root}"
 
 
 def describe_stale(stale: list[str], limit: int = 6) -> str:

@@ -143,7 +143,9 @@ class ResultStore:
             if self.history_path.is_file():
                 raise damaged(self.runs_path, "missing while history.csv exists")
             return pd.DataFrame(columns=RUN_COLUMNS), pd.DataFrame(columns=HISTORY_COLUMNS)
-        runs = read_table(self.runs_path, index, RUN_COLUMNS, numeric=("seed",))
+        # Hashes are text: an all-digit column would otherwise read back as numbers.
+        runs = read_table(self.runs_path, index, RUN_COLUMNS, numeric=("seed",),
+                          dtype={"config_hash": str, "experiment_sha256": str})
         if self.history_path.is_file():
             history = read_table(self.history_path, index, HISTORY_COLUMNS, numeric=("seed", "step", "value"),
                                  dtype={"layer": "Int64"})
