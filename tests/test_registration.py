@@ -10,6 +10,7 @@ import pytest
 from wgan_bench.claims.registration import ADDED, CHANGED, committed_version, registration
 from wgan_bench.config.loader import discover
 from wgan_bench.report.build import build_report
+from wgan_bench.runner.provenance import stored_provenance
 from wgan_bench.store.results import ResultStore
 
 from .conftest import REPO
@@ -90,3 +91,13 @@ def test_committed_verdicts_were_registered_before_their_runs():
         reg = registration(experiments[manifest["experiment"]], manifest)
         assert reg.known and not reg.late, f"{manifest_path}: {reg}"
 
+
+
+def test_a_new_manifest_keeps_the_stored_runs_provenance():
+    stored = {"experiment_sha256": "old", "git_commit": "c1"}
+    assert stored_provenance(stored, trained=False, unversioned=True) == {
+        "experiment_sha256": "old", "git_commit": "c1", "legacy_experiment_sha256": "old"}
+    # the unversioned rows keep the version first kept for them, across later runs that train
+    assert stored_provenance({**stored, "legacy_experiment_sha256": "older"}, trained=True,
+                             unversioned=True) == {"legacy_experiment_sha256": "older"}
+    assert stored_provenance(stored, trained=True, unversioned=False) == {}

@@ -19,7 +19,7 @@ from ..config.loader import LoadedExperiment, RunSpec
 from ..data.image_files import locate
 from ..errors import UserError, problem
 from ..runner.progress import RunProgress
-from ..runner.provenance import git_commit, manifest, manifest_device, now
+from ..runner.provenance import git_commit, manifest, manifest_device, now, stored_provenance
 from ..store.freshness import describe_stale, stale_run_ids, stored_specs
 from ..store.integrity import StoreDamaged
 from ..store.results import FINISHED, ResultStore, run_row, writable_folder
@@ -226,14 +226,9 @@ def _finish(sweep: _Sweep, req: RunRequest, tf_settings: dict, commit: str, cons
     described = stored_specs(exp, current, list(req.overrides or [])) or sweep.runs
     written = manifest(exp, sweep.profile, described, tf_settings, sweep.started, list(req.overrides or []),
                        trained_on, commit)
-    if not sweep.todo:  # nothing trained: the stored runs' file and code stand
-        written.update({k: stored[k] for k in ("experiment_sha256", "git_commit") if k in stored})
-    stored_runs = store.runs()
-    if stored and ("experiment_sha256" not in stored_runs or stored_runs["experiment_sha256"].isna().any()):
-        # rows from before runs kept their file version: the one the stored manifest named for them
-        legacy = stored.get("legacy_experiment_sha256") or stored.get("experiment_sha256")
-        written.update({"legacy_experiment_sha256": legacy} if legacy else {})
-    store.write_manifest(written)
+    runs = store.runs()
+    unversioned = "experiment_sha256" not in runs or runs["experiment_sha256"].isna().any()
+    store.write_manifest(written | stored_provenance(stored, trained=bool(sweep.todo), unversioned=unversioned))
     return ExperimentOutcome(exp, store, claims, sweep.failed)
 
 

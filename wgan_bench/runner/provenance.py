@@ -99,6 +99,14 @@ def manifest_device(trained_on: set[str], stored: str | None) -> str:
     return ", ".join(sorted(trained_on)) or stored or host_cpu()
 
 
+def stored_provenance(stored: dict, trained: bool, unversioned: bool) -> dict:
+    """What a new manifest keeps of the stored one: when nothing trained, the stored runs' file
+    hash and commit; while rows from before runs kept their file version remain, that version."""
+    kept = {} if trained else {k: stored[k] for k in ("experiment_sha256", "git_commit") if k in stored}
+    legacy = stored.get("legacy_experiment_sha256") or stored.get("experiment_sha256")
+    return kept | ({"legacy_experiment_sha256": legacy} if unversioned and legacy else {})
+
+
 def manifest(exp, profile: str, runs, tf_settings: dict, started: str, overrides: list[str],
              device_name: str, commit: str) -> dict:
     variants = {}
